@@ -1,0 +1,46 @@
+# Front door of the vdi.firewall checkout. Every target creates or reuses .venv with the pinned
+# tool chain from requirements/dev.txt and resolves the collection through .build/collections.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+COLL := .build/collections/ansible_collections/vdi/firewall
+OUT ?= out
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup example test unit lint sanity build clean
+
+$(VENV)/.installed: requirements/dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	touch $@
+
+$(COLL):
+	mkdir -p $(dir $(COLL))
+	ln -sfn $(CURDIR) $(COLL)
+
+setup: $(VENV)/.installed $(COLL)
+
+## The main job on the bundled example.
+example: setup
+	ansible-playbook vdi.firewall.export_matrix -e vdi_firewall_export_dir=$(abspath $(OUT))
+
+## Every test: pytest (unit and playbook tests), ansible-lint (production), ansible-test sanity.
+test: unit lint sanity
+
+unit: setup
+	$(PY) -m pytest -q tests
+
+lint: setup
+	ansible-lint --profile production --offline
+
+sanity: setup
+	scripts/sanity.sh
+
+build: setup
+	ansible-galaxy collection build --force --output-path .build/dist .
+
+clean:
+	rm -rf .build $(OUT) tests/output

@@ -1,0 +1,378 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Load and validate the vendor port catalog shipped under the collection's vars/catalog/."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _YamlLoader
+except ImportError:  # pragma: no cover - libyaml is optional
+    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+
+PRODUCTS = ("citrix", "microsoft_rds", "parallels_ras")
+INFRASTRUCTURE = "infrastructure"
+PROTOCOLS = ("tcp", "udp", "icmp", "icmpv6", "vrrp", "gre", "esp")
+PORTLESS_PROTOCOLS = frozenset(("icmp", "icmpv6", "vrrp", "gre", "esp"))
+LANGUAGES = ("en", "fr", "ja")
+
+_FLOW_KEYS = frozenset((
+    "id", "from", "to", "protocols", "ports", "description", "section", "references", "feature",
+    "service", "to_addresses", "from_addresses", "note",
+))
+_FLOW_REQUIRED = ("id", "from", "to", "protocols", "description", "section", "references")
+_FILE_KEYS = frozenset((
+    "product", "title", "documents", "components", "features", "symbolic_ports", "flows",
+))
+_RANGE = re.compile(r"^(\d+)-(\d+)$")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def default_catalog_dir() -> str:
+    """Return vars/catalog of the collection this file belongs to."""
+    collection_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(collection_root, "vars", "catalog")
+
+
+@dataclass(frozen=True)
+class PortRange:
+    """An inclusive port range; a single port has start == end."""
+
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One documented flow between two components."""
+
+    id: str
+    product: str
+    source: str
+    destination: str
+    protocols: tuple[str, ...]
+    ports: tuple[int | str, ...]
+    description: str
+    section: str
+    references: tuple[dict, ...]
+    feature: str | None = None
+    service: str | None = None
+    to_addresses: tuple[str, ...] = ()
+    from_addresses: tuple[str, ...] = ()
+    note: str | None = None
+    file: str = ""
+
+    @property
+    def symbolic_ports(self) -> tuple[str, ...]:
+        return tuple(port for port in self.ports if isinstance(port, str) and not _RANGE.match(port))
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.destination == "localhost" or self.source == "localhost"
+
+
+@dataclass
+class Catalog:
+    """The validated catalog: components, features, symbolic ports, documents and flows."""
+
+    components: dict[str, dict] = field(default_factory=dict)
+    features: dict[str, dict] = field(default_factory=dict)
+    symbolic_ports: dict[str, dict] = field(default_factory=dict)
+    documents: dict[str, dict] = field(default_factory=dict)
+    products: dict[str, dict] = field(default_factory=dict)
+    flows: list[Flow] = field(default_factory=list)
+
+    def resolve_ports(self, flow: Flow, overrides: dict | None = None) -> list[PortRange]:
+        """Return the flow's ports as ranges, symbolic names replaced by their values."""
+        ranges: list[PortRange] = []
+        for port in flow.ports:
+            if isinstance(port, int):
+                ranges.append(PortRange(port, port))
+                continue
+            match = _RANGE.match(port)
+            if match:
+                ranges.append(PortRange(int(match.group(1)), int(match.group(2))))
+                continue
+            value = (overrides or {}).get(port, self.symbolic_ports[port]["default"])
+            ranges.extend(parse_port_value(value, f"symbolic port '{port}'"))
+        return ranges
+
+    def subset(self, products: list[str] | tuple[str, ...]) -> Catalog:
+        """Return a catalog with the flows of the given products only (components stay whole)."""
+        wanted = set(products)
+        return Catalog(
+            components=self.components,
+            features={k: v for k, v in self.features.items() if v["product"] in wanted | {INFRASTRUCTURE}},
+            symbolic_ports=self.symbolic_ports,
+            documents={k: v for k, v in self.documents.items() if v["product"] in wanted},
+            products={k: v for k, v in self.products.items() if k in wanted},
+            flows=[flow for flow in self.flows if flow.product in wanted],
+        )
+
+
+def parse_port_value(value, where: str) -> list[PortRange]:
+    """Parse an int, an 'a-b' string or a comma-separated list of those into port ranges."""
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    ranges = []
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        match = _RANGE.match(text)
+        if match:
+            start, end = int(match.group(1)), int(match.group(2))
+        elif text.isdigit():
+            start = end = int(text)
+        else:
+            raise VdiFirewallError(f"{where}: '{text}' is not a port number or an 'a-b' range")
+        if not (0 <= start <= end <= 65535):
+            raise VdiFirewallError(f"{where}: '{text}' is outside 0-65535 or reversed")
+        ranges.append(PortRange(start, end))
+    return ranges
+
+
+def _file_signature(directory: str) -> tuple:
+    try:
+        names = sorted(name for name in os.listdir(directory) if name.endswith((".yml", ".yaml")))
+    except OSError as exc:
+        raise VdiFirewallError(f"catalog directory {directory} cannot be read: {exc}") from exc
+    signature = []
+    for name in names:
+        stat = os.stat(os.path.join(directory, name))
+        signature.append((name, stat.st_mtime_ns, stat.st_size))
+    return tuple(signature)
+
+
+def load_catalog(directory: str | None = None, products=None) -> Catalog:
+    """Load and validate the catalog in directory (default: the collection's), optionally a subset."""
+    directory = os.path.abspath(directory or default_catalog_dir())
+    catalog = _load_cached(directory, _file_signature(directory))
+    if products:
+        unknown = sorted(set(products) - set(catalog.products))
+        if unknown:
+            raise VdiFirewallError(
+                f"unknown product(s) {', '.join(unknown)}; the catalog has {', '.join(sorted(catalog.products))}"
+            )
+        return catalog.subset(products)
+    return catalog
+
+
+@lru_cache(maxsize=8)
+def _load_cached(directory: str, signature: tuple) -> Catalog:
+    documents = []
+    for name, _mtime, _size in signature:
+        path = os.path.join(directory, name)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = yaml.load(handle, Loader=_YamlLoader)  # noqa: S506 - safe loader
+        except (OSError, yaml.YAMLError) as exc:
+            raise VdiFirewallError(f"{path}: cannot be read as YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise VdiFirewallError(f"{path}: a catalog file must be a mapping")
+        documents.append((path, data))
+    if not documents:
+        raise VdiFirewallError(f"catalog directory {directory} holds no .yml file")
+    # infrastructure first so that its symbolic ports and components are known to every product
+    documents.sort(key=lambda item: (item[1].get("product") != INFRASTRUCTURE, item[0]))
+    return build_catalog(documents)
+
+
+def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
+    """Validate parsed catalog files [(path, data), ...] and assemble the catalog."""
+    catalog = Catalog()
+    origins: dict[tuple[str, str], str] = {}
+
+    def register(kind: str, key: str, value: dict, path: str, product: str) -> None:
+        if not isinstance(key, str) or not (_ID.match(key) or kind == "document"):
+            raise VdiFirewallError(f"{path}: {kind} id {key!r} must be snake_case (a-z, 0-9, _)")
+        if (kind, key) in origins:
+            raise VdiFirewallError(f"{path}: {kind} '{key}' is already defined in {origins[(kind, key)]}")
+        if not isinstance(value, dict):
+            raise VdiFirewallError(f"{path}: {kind} '{key}' must be a mapping")
+        origins[(kind, key)] = path
+        store = {
+            "component": catalog.components, "feature": catalog.features,
+            "symbolic port": catalog.symbolic_ports, "document": catalog.documents,
+        }[kind]
+        store[key] = dict(value, product=product)
+
+    for path, data in documents:
+        unknown_keys = sorted(set(data) - _FILE_KEYS)
+        if unknown_keys:
+            raise VdiFirewallError(f"{path}: unknown top-level key(s) {', '.join(unknown_keys)}")
+        product = data.get("product")
+        if product not in PRODUCTS + (INFRASTRUCTURE,):
+            raise VdiFirewallError(f"{path}: product {product!r} is not one of {', '.join(PRODUCTS + (INFRASTRUCTURE,))}")
+        if product in catalog.products:
+            raise VdiFirewallError(f"{path}: product '{product}' is already defined in {catalog.products[product]['file']}")
+        if product != INFRASTRUCTURE:
+            catalog.products[product] = {"title": data.get("title", product), "file": path}
+        for section, kind in (("components", "component"), ("features", "feature"),
+                              ("symbolic_ports", "symbolic port"), ("documents", "document")):
+            entries = data.get(section) or {}
+            if not isinstance(entries, dict):
+                raise VdiFirewallError(f"{path}: '{section}' must be a mapping")
+            for key, value in entries.items():
+                register(kind, key, value, path, product)
+        for key, value in (data.get("documents") or {}).items():
+            if value.get("language") not in LANGUAGES:
+                raise VdiFirewallError(f"{path}: document '{key}' language must be one of {', '.join(LANGUAGES)}")
+        for key, value in (data.get("features") or {}).items():
+            if not isinstance(value.get("default"), bool):
+                raise VdiFirewallError(f"{path}: feature '{key}' needs a boolean 'default'")
+        for key, value in (data.get("symbolic_ports") or {}).items():
+            if "default" not in value:
+                raise VdiFirewallError(f"{path}: symbolic port '{key}' needs a 'default'")
+            parse_port_value(value["default"], f"{path}: symbolic port '{key}'")
+
+    seen_flows: dict[str, str] = {}
+    for path, data in documents:
+        flows = data.get("flows") or []
+        if not isinstance(flows, list):
+            raise VdiFirewallError(f"{path}: 'flows' must be a list")
+        for index, raw in enumerate(flows, start=1):
+            flow = _validate_flow(raw, index, path, data["product"], catalog)
+            if flow.id in seen_flows:
+                raise VdiFirewallError(f"{path}: flow '{flow.id}' (entry {index}): duplicate id, first defined in {seen_flows[flow.id]}")
+            seen_flows[flow.id] = path
+            catalog.flows.append(flow)
+    return catalog
+
+
+def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog) -> Flow:
+    if not isinstance(raw, dict):
+        raise VdiFirewallError(f"{path}: flow entry {index} must be a mapping")
+    label = f"{path}: flow '{raw.get('id', '?')}' (entry {index})"
+
+    def fail(message: str):
+        raise VdiFirewallError(f"{label}: {message}")
+
+    unknown_keys = sorted(set(raw) - _FLOW_KEYS)
+    if unknown_keys:
+        fail(f"unknown key(s) {', '.join(unknown_keys)}")
+    for key in _FLOW_REQUIRED:
+        if raw.get(key) in (None, "", []):
+            fail(f"'{key}' is required")
+    if not isinstance(raw["id"], str) or not _ID.match(raw["id"]):
+        fail("'id' must be snake_case (a-z, 0-9, _)")
+    for key in ("from", "to"):
+        if raw[key] not in catalog.components:
+            fail(f"unknown component '{raw[key]}' in '{key}'")
+    protocols = raw["protocols"]
+    if not isinstance(protocols, list) or not protocols:
+        fail("'protocols' must be a non-empty list")
+    for protocol in protocols:
+        if protocol not in PROTOCOLS:
+            fail(f"unknown protocol {protocol!r} (known: {', '.join(PROTOCOLS)})")
+    if len(set(protocols)) != len(protocols):
+        fail("'protocols' lists a protocol twice")
+    ports = raw.get("ports") or []
+    if not isinstance(ports, list):
+        fail("'ports' must be a list")
+    port_protocols = [protocol for protocol in protocols if protocol not in PORTLESS_PROTOCOLS]
+    if port_protocols and not ports:
+        fail(f"{'/'.join(port_protocols)} needs 'ports'")
+    if ports and not port_protocols:
+        fail(f"{'/'.join(protocols)} carries no ports")
+    for port in ports:
+        if isinstance(port, bool):
+            fail(f"port {port!r} is not a number")
+        if isinstance(port, int):
+            if not 0 <= port <= 65535:
+                fail(f"port {port} is outside 0-65535")
+        elif isinstance(port, str) and port.isdigit():
+            if int(port) > 65535:
+                fail(f"port {port} is outside 0-65535")
+        elif isinstance(port, str) and _RANGE.match(port):
+            start, end = (int(part) for part in port.split("-"))
+            if not (0 <= start <= end <= 65535):
+                fail(f"port range {port} is outside 0-65535 or reversed")
+        elif isinstance(port, str) and port in catalog.symbolic_ports:
+            pass
+        else:
+            fail(f"port {port!r} is neither a number, an 'a-b' range nor a known symbolic port")
+    feature = raw.get("feature")
+    if feature is not None and feature not in catalog.features:
+        fail(f"unknown feature '{feature}'")
+    references = raw["references"]
+    if not isinstance(references, list):
+        fail("'references' must be a list")
+    for reference in references:
+        if not isinstance(reference, dict) or not reference.get("document") or not reference.get("section"):
+            fail("each reference needs 'document' and 'section'")
+        if reference["document"] not in catalog.documents:
+            fail(f"reference to unknown document '{reference['document']}'")
+    for key in ("to_addresses", "from_addresses"):
+        value = raw.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+            fail(f"'{key}' must be a list of strings")
+    for key in ("description", "section"):
+        if not isinstance(raw[key], str):
+            fail(f"'{key}' must be a string")
+    return Flow(
+        id=raw["id"],
+        product=product,
+        source=raw["from"],
+        destination=raw["to"],
+        protocols=tuple(protocols),
+        ports=tuple(int(port) if isinstance(port, str) and port.isdigit() else port for port in ports),
+        description=raw["description"].strip(),
+        section=raw["section"],
+        references=tuple(dict(reference) for reference in references),
+        feature=feature,
+        service=raw.get("service"),
+        to_addresses=tuple(raw.get("to_addresses") or ()),
+        from_addresses=tuple(raw.get("from_addresses") or ()),
+        note=raw.get("note"),
+        file=os.path.basename(path),
+    )
+
+
+def reference_text(flow: Flow) -> str:
+    """Render a flow's references as 'document § section; ...'."""
+    return "; ".join(f"{ref['document']} § {ref['section']}" for ref in flow.references)
+
+
+def flow_as_dict(catalog: Catalog, flow: Flow) -> dict:
+    """Return a flow as a plain dict for Ansible, with resolved ports."""
+    result = {
+        "id": flow.id,
+        "product": flow.product,
+        "from": flow.source,
+        "to": flow.destination,
+        "protocols": list(flow.protocols),
+        "ports": [str(port_range) for port_range in catalog.resolve_ports(flow)],
+        "port_specs": list(flow.ports),
+        "description": flow.description,
+        "section": flow.section,
+        "references": [dict(reference) for reference in flow.references],
+        "feature": flow.feature,
+        "service": flow.service,
+        "to_addresses": list(flow.to_addresses),
+        "from_addresses": list(flow.from_addresses),
+        "note": flow.note,
+    }
+    return result
+
+
+def catalog_as_dict(catalog: Catalog) -> dict:
+    """Return the whole catalog as plain data for Ansible."""
+    return {
+        "products": {key: {"title": value["title"]} for key, value in catalog.products.items()},
+        "documents": catalog.documents,
+        "components": catalog.components,
+        "features": catalog.features,
+        "symbolic_ports": catalog.symbolic_ports,
+        "flows": [flow_as_dict(catalog, flow) for flow in catalog.flows],
+    }

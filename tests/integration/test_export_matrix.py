@@ -1,0 +1,156 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The export_matrix playbook and the lookup, run through ansible-playbook as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def run(*args, cwd=None, env=None):
+    """Run an Ansible command line from the virtual environment and return the finished process."""
+    command = [str(BIN / args[0]), *args[1:]]
+    merged = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", **(env or {}))
+    return subprocess.run(command, cwd=cwd or ROOT, env=merged, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    out = tmp_path_factory.mktemp("export")
+    result = run("ansible-playbook", "vdi.firewall.export_matrix", "-e", f"vdi_firewall_export_dir={out}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out, result
+
+
+def test_matrix_csv_has_one_row_per_flow_and_protocol(exported):
+    out = exported[0]
+    with open(out / "matrix.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    catalog = load_catalog()
+    assert len(rows) == sum(len(flow.protocols) for flow in catalog.flows)
+    for column in ("product", "section", "source", "destination", "protocol", "ports", "description", "feature", "reference"):
+        assert column in rows[0]
+    assert all(row["reference"] for row in rows)
+    assert {row["product"] for row in rows} == {"Citrix", "Microsoft Remote Desktop Services", "Parallels RAS"}
+    for row in rows:
+        if row["protocol"] in ("tcp", "udp"):
+            for item in row["ports"].split(","):
+                bounds = [int(part) for part in item.split("-")]
+                assert all(0 <= bound <= 65535 for bound in bounds), row
+        else:
+            assert row["ports"] == "", row
+
+
+def test_matrix_csv_keeps_rpc_ranges_and_fqdns(exported):
+    out = exported[0]
+    with open(out / "matrix.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rpc = [row for row in rows if "dynamic_rpc" in row["symbolic_ports"].split(",")]
+    assert rpc and all("49152-65535" in row["ports"].split(",") for row in rpc)
+    assert any("clearinghouse.one.microsoft.com" in row["to_addresses"] for row in rows)
+
+
+def test_matrix_markdown_is_grouped_by_product_and_section(exported):
+    out = exported[0]
+    text = (out / "matrix.md").read_text(encoding="utf-8")
+    assert "## Citrix" in text and "## Parallels RAS" in text and "## Microsoft Remote Desktop Services" in text
+    assert "### Citrix ADC" in text
+    assert "| citrix_adc_001 |" in text
+
+
+def test_export_is_idempotent(exported):
+    out = exported[0]
+    again = run("ansible-playbook", "vdi.firewall.export_matrix", "-e", f"vdi_firewall_export_dir={out}")
+    assert again.returncode == 0
+    assert "changed=0" in again.stdout
+
+
+def test_export_without_directory_fails_clearly():
+    result = run("ansible-playbook", "vdi.firewall.export_matrix")
+    assert result.returncode != 0
+    assert "set vdi_firewall_export_dir" in result.stdout
+
+
+def test_export_of_some_products(tmp_path):
+    result = run("ansible-playbook", "vdi.firewall.export_matrix", "-e", f"vdi_firewall_export_dir={tmp_path}",
+                 "-e", '{"vdi_firewall_export_products": ["microsoft_rds"]}')
+    assert result.returncode == 0, result.stdout
+    with open(tmp_path / "matrix.csv", newline="", encoding="utf-8") as handle:
+        assert {row["product"] for row in csv.DictReader(handle)} == {"Microsoft Remote Desktop Services"}
+
+
+def test_lookup_reports_bad_catalog_by_file_and_entry(tmp_path):
+    catalog_dir = tmp_path / "catalog"
+    catalog_dir.mkdir()
+    (catalog_dir / "infrastructure.yml").write_text(yaml.safe_dump({
+        "product": "infrastructure", "components": {"user_device": {"name": "User"}}}))
+    (catalog_dir / "microsoft_rds.yml").write_text(yaml.safe_dump({
+        "product": "microsoft_rds",
+        "documents": {"002.txt": {"title": "RDS", "language": "en"}},
+        "components": {"rds_gateway": {"name": "RD Gateway"}},
+        "flows": [{"id": "rds_gateway_001", "from": "user_device", "to": "rds_gateway", "protocols": ["tcp"],
+                   "ports": [443, 99999], "description": "HTTPS", "section": "RD Gateway",
+                   "references": [{"document": "002.txt", "section": "RD Gateway"}]}],
+    }))
+    playbook = tmp_path / "check.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "name": "Load a bad catalog", "hosts": "localhost", "gather_facts": False,
+        "tasks": [{"name": "Load", "ansible.builtin.debug": {
+            "msg": "{{ lookup('vdi.firewall.catalog', catalog_dir='" + str(catalog_dir) + "') }}"}}],
+    }]))
+    result = run("ansible-playbook", str(playbook))
+    assert result.returncode != 0
+    output = " ".join((result.stdout + result.stderr).split())
+    assert "microsoft_rds.yml: flow 'rds_gateway_001' (entry 1): port 99999 is outside 0-65535" in output
+    assert "Traceback" not in output
+
+
+def test_unknown_product_in_lookup_fails_clearly(tmp_path):
+    result = run("ansible", "localhost", "-m", "ansible.builtin.debug",
+                 "-a", "msg={{ lookup('vdi.firewall.catalog', 'vmware') }}")
+    assert result.returncode != 0
+    assert "unknown product(s) vmware" in result.stdout
+
+
+@pytest.mark.parametrize(("plugin_type", "name"), [("lookup", "vdi.firewall.catalog"), ("filter", "vdi.firewall.matrix_csv"),
+                                                   ("filter", "vdi.firewall.matrix_markdown")])
+def test_every_plugin_has_ansible_doc(plugin_type, name):
+    result = run("ansible-doc", "-t", plugin_type, name)
+    assert result.returncode == 0, result.stderr
+    assert "EXAMPLES" in result.stdout
+
+
+def test_collection_builds_and_installs(tmp_path):
+    built = run("ansible-galaxy", "collection", "build", "--output-path", str(tmp_path / "dist"), str(ROOT))
+    assert built.returncode == 0, built.stdout + built.stderr
+    tarball = next((tmp_path / "dist").glob("vdi-firewall-*.tar.gz"))
+    with tarfile.open(tarball) as archive:
+        names = archive.getnames()
+    assert "vars/catalog/citrix.yml" in names and "playbooks/export_matrix.yml" in names
+    assert not any(name.startswith((".venv", ".build", "tests/", ".ci")) for name in names)
+    # dependencies come from the ansible package here; the collection itself must install
+    only_installed = {"ANSIBLE_COLLECTIONS_PATH": str(tmp_path / "collections")}
+    installed = run("ansible-galaxy", "collection", "install", "--no-deps", "-p", str(tmp_path / "collections"),
+                    str(tarball), cwd=tmp_path, env=only_installed)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert (tmp_path / "collections/ansible_collections/vdi/firewall/vars/catalog/citrix.yml").is_file()
+    doc = run("ansible-doc", "-t", "lookup", "vdi.firewall.catalog", cwd=tmp_path, env=only_installed)
+    assert doc.returncode == 0, doc.stderr
+    out = tmp_path / "out"
+    playbook = run("ansible-playbook", "vdi.firewall.export_matrix", "-e", f"vdi_firewall_export_dir={out}",
+                   cwd=tmp_path, env=only_installed)
+    assert playbook.returncode == 0, playbook.stdout + playbook.stderr
+    assert (out / "matrix.csv").exists()

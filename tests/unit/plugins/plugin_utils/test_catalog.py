@@ -1,0 +1,253 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The catalog loader: the shipped catalog is valid and complete, bad input fails clearly."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
+    PRODUCTS,
+    load_catalog,
+)
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+
+INFRASTRUCTURE = {
+    "product": "infrastructure",
+    "title": "Shared infrastructure",
+    "components": {"user_device": {"name": "User device"}, "domain_controller": {"name": "DC"}},
+    "symbolic_ports": {"dynamic_rpc": {"description": "RPC", "default": "49152-65535"}},
+}
+PRODUCT = {
+    "product": "citrix",
+    "title": "Citrix",
+    "documents": {"003_test.txt": {"title": "Ports", "language": "en"}},
+    "components": {"citrix_vda": {"name": "VDA"}},
+    "features": {"citrix_edt": {"description": "EDT", "default": True}},
+    "flows": [
+        {
+            "id": "citrix_cvad_001", "from": "user_device", "to": "citrix_vda",
+            "protocols": ["tcp", "udp"], "ports": [1494, "2598"],
+            "description": "ICA", "section": "CVAD", "feature": "citrix_edt",
+            "references": [{"document": "003_test.txt", "section": "CVAD"}],
+        },
+        {
+            "id": "citrix_cvad_002", "from": "citrix_vda", "to": "domain_controller",
+            "protocols": ["tcp"], "ports": [135, "dynamic_rpc", "1024-1030"],
+            "description": "RPC", "section": "CVAD",
+            "references": [{"document": "003_test.txt", "section": "CVAD"}],
+        },
+        {
+            "id": "citrix_cvad_003", "from": "citrix_vda", "to": "domain_controller",
+            "protocols": ["icmp"], "description": "Ping", "section": "CVAD",
+            "references": [{"document": "003_test.txt", "section": "CVAD"}],
+        },
+    ],
+}
+
+
+def write_catalog(tmp_path, product=None, infrastructure=None, raw=None):
+    """Write a two-file catalog into tmp_path and return its directory."""
+    (tmp_path / "infrastructure.yml").write_text(yaml.safe_dump(infrastructure or INFRASTRUCTURE))
+    if raw is not None:
+        (tmp_path / "citrix.yml").write_text(raw)
+    else:
+        (tmp_path / "citrix.yml").write_text(yaml.safe_dump(product or PRODUCT))
+    return str(tmp_path)
+
+
+def mutated(path, value):
+    """Return a copy of PRODUCT with the flow key at path (flow index, key) set to value."""
+    product = copy.deepcopy(PRODUCT)
+    index, key = path
+    if value is KeyError:
+        del product["flows"][index][key]
+    else:
+        product["flows"][index][key] = value
+    return product
+
+
+def test_minimal_catalog_loads_and_resolves_symbolic_ports(tmp_path):
+    catalog = load_catalog(write_catalog(tmp_path))
+    assert [flow.id for flow in catalog.flows] == ["citrix_cvad_001", "citrix_cvad_002", "citrix_cvad_003"]
+    ports = [str(port) for port in catalog.resolve_ports(catalog.flows[1])]
+    assert ports == ["135", "49152-65535", "1024-1030"]
+    overridden = catalog.resolve_ports(catalog.flows[1], {"dynamic_rpc": "5000-5100"})
+    assert [str(port) for port in overridden] == ["135", "5000-5100", "1024-1030"]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ((0, "to"), "citrix_nothing", r"flow 'citrix_cvad_001' \(entry 1\): unknown component 'citrix_nothing' in 'to'"),
+        ((0, "from"), "nobody", r"flow 'citrix_cvad_001' \(entry 1\): unknown component 'nobody' in 'from'"),
+        ((0, "ports"), [1494, 70000], r"flow 'citrix_cvad_001' \(entry 1\): port 70000 is outside 0-65535"),
+        ((0, "ports"), [-1], r"port -1 is outside 0-65535"),
+        ((0, "ports"), ["2000-1000"], r"port range 2000-1000 is outside 0-65535 or reversed"),
+        ((0, "ports"), ["some_port"], r"port 'some_port' is neither a number"),
+        ((0, "ports"), [True], r"port True is not a number"),
+        ((0, "protocols"), ["tcp", "sctp"], r"flow 'citrix_cvad_001' \(entry 1\): unknown protocol 'sctp'"),
+        ((0, "protocols"), [], r"'protocols' is required"),
+        ((1, "id"), "citrix_cvad_001", r"flow 'citrix_cvad_001' \(entry 2\): duplicate id"),
+        ((1, "references"), KeyError, r"flow 'citrix_cvad_002' \(entry 2\): 'references' is required"),
+        ((1, "references"), [], r"flow 'citrix_cvad_002' \(entry 2\): 'references' is required"),
+        ((1, "references"), [{"document": "003_test.txt"}], r"each reference needs 'document' and 'section'"),
+        ((1, "references"), [{"document": "999.txt", "section": "x"}], r"reference to unknown document '999.txt'"),
+        ((0, "feature"), "citrix_magic", r"flow 'citrix_cvad_001' \(entry 1\): unknown feature 'citrix_magic'"),
+        ((2, "ports"), [7], r"flow 'citrix_cvad_003' \(entry 3\): icmp carries no ports"),
+        ((1, "ports"), KeyError, r"flow 'citrix_cvad_002' \(entry 2\): tcp needs 'ports'"),
+        ((1, "colour"), "red", r"unknown key\(s\) colour"),
+        ((1, "id"), "Citrix-CVAD", r"'id' must be snake_case"),
+        ((1, "to_addresses"), "example.com", r"'to_addresses' must be a list of strings"),
+    ],
+)
+def test_bad_flow_names_file_and_entry(tmp_path, path, value, message):
+    directory = write_catalog(tmp_path, product=mutated(path, value))
+    with pytest.raises(VdiFirewallError, match=message) as excinfo:
+        load_catalog(directory)
+    assert str(tmp_path / "citrix.yml") in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p: p.update(product="vmware"), r"citrix.yml: product 'vmware' is not one of"),
+        (lambda p: p.update(colour="red"), r"citrix.yml: unknown top-level key\(s\) colour"),
+        (lambda p: p["features"].update(citrix_x={"description": "x"}), r"feature 'citrix_x' needs a boolean 'default'"),
+        (lambda p: p["components"].update(user_device={"name": "again"}), r"component 'user_device' is already defined in .*infrastructure.yml"),
+        (lambda p: p["documents"]["003_test.txt"].update(language="de"), r"document '003_test.txt' language must be one of"),
+        (lambda p: p.update(flows={"id": "x"}), r"citrix.yml: 'flows' must be a list"),
+        (lambda p: p.update(symbolic_ports={"odd": {"description": "x", "default": "abc"}}), r"symbolic port 'odd': 'abc' is not a port number"),
+    ],
+)
+def test_bad_file_names_file(tmp_path, change, message):
+    product = copy.deepcopy(PRODUCT)
+    change(product)
+    with pytest.raises(VdiFirewallError, match=message):
+        load_catalog(write_catalog(tmp_path, product=product))
+
+
+def test_unparsable_yaml_names_file(tmp_path):
+    directory = write_catalog(tmp_path, raw="flows: [unclosed\n")
+    with pytest.raises(VdiFirewallError, match=r"citrix.yml: cannot be read as YAML"):
+        load_catalog(directory)
+
+
+def test_non_mapping_file_names_file(tmp_path):
+    directory = write_catalog(tmp_path, raw="- just\n- a list\n")
+    with pytest.raises(VdiFirewallError, match=r"citrix.yml: a catalog file must be a mapping"):
+        load_catalog(directory)
+
+
+def test_missing_directory_is_reported(tmp_path):
+    with pytest.raises(VdiFirewallError, match=r"cannot be read"):
+        load_catalog(str(tmp_path / "nowhere"))
+
+
+def test_unknown_product_subset_is_reported(tmp_path):
+    with pytest.raises(VdiFirewallError, match=r"unknown product\(s\) vmware; the catalog has citrix"):
+        load_catalog(write_catalog(tmp_path), ["vmware"])
+
+
+def test_catalog_reloads_after_a_change(tmp_path):
+    directory = write_catalog(tmp_path)
+    assert len(load_catalog(directory).flows) == 3
+    product = copy.deepcopy(PRODUCT)
+    product["flows"] = product["flows"][:1]
+    (tmp_path / "citrix.yml").write_text(yaml.safe_dump(product) + "\n# changed\n")
+    assert len(load_catalog(directory).flows) == 1
+
+
+# The shipped catalog -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_catalog()
+
+
+def test_shipped_catalog_has_every_product(shipped):
+    assert set(shipped.products) == set(PRODUCTS)
+
+
+@pytest.mark.parametrize(
+    ("product", "documents"),
+    [
+        ("citrix", {"003_661a4aab3c5f7bd6.txt", "004_07d3d939ef6365e4.txt"}),
+        ("parallels_ras", {"000_4a96bc54d1e1cace.txt", "001_0ef04d596a44873d.txt"}),
+        ("microsoft_rds", {"002_010c8f95df5cf3e1.txt"}),
+    ],
+)
+def test_every_document_contributes_flows(shipped, product, documents):
+    referenced = {ref["document"] for flow in shipped.flows if flow.product == product for ref in flow.references}
+    assert referenced == documents
+
+
+def test_every_flow_references_a_document_of_its_own_product(shipped):
+    for flow in shipped.flows:
+        for reference in flow.references:
+            assert shipped.documents[reference["document"]]["product"] == flow.product, flow.id
+
+
+def test_every_feature_and_component_is_used(shipped):
+    used_features = {flow.feature for flow in shipped.flows if flow.feature}
+    assert set(shipped.features) == used_features
+    used_components = {flow.source for flow in shipped.flows} | {flow.destination for flow in shipped.flows}
+    assert set(shipped.components) - used_components == set()
+
+
+def _flows(shipped, source, destination, protocol, port):
+    found = []
+    for flow in shipped.flows:
+        if flow.source != source or flow.destination != destination or protocol not in flow.protocols:
+            continue
+        if port is None or any(r.start <= port <= r.end for r in shipped.resolve_ports(flow)):
+            found.append(flow)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("source", "destination", "protocol", "port", "document"),
+    [
+        # English rows
+        ("citrix_adc_nsip", "citrix_adc_nsip", "udp", 7000, "003_661a4aab3c5f7bd6.txt"),
+        ("user_device", "citrix_vda", "tcp", 1494, "003_661a4aab3c5f7bd6.txt"),
+        ("user_device", "citrix_vda", "udp", 1494, "003_661a4aab3c5f7bd6.txt"),
+        ("citrix_storefront", "citrix_delivery_controller", "tcp", 443, "003_661a4aab3c5f7bd6.txt"),
+        ("citrix_delivery_controller", "sql_server", "tcp", 1433, "003_661a4aab3c5f7bd6.txt"),
+        ("citrix_pvs_target", "citrix_pvs_server", "udp", 6910, "003_661a4aab3c5f7bd6.txt"),
+        ("ras_halb", "ras_halb", "vrrp", None, "000_4a96bc54d1e1cace.txt"),
+        ("user_device", "ras_halb", "tcp", 443, "000_4a96bc54d1e1cace.txt"),
+        ("ras_connection_broker", "ras_rdsh_agent", "tcp", 30004, "000_4a96bc54d1e1cace.txt"),
+        ("rds_web_access", "rds_connection_broker", "tcp", 5504, "002_010c8f95df5cf3e1.txt"),
+        ("user_device", "rds_gateway", "udp", 3391, "002_010c8f95df5cf3e1.txt"),
+        ("rds_licensing", "microsoft_clearinghouse", "tcp", 443, "002_010c8f95df5cf3e1.txt"),
+        # rows only the Japanese edition has
+        ("ras_console", "ras_performance_monitor", "tcp", 3000, "001_0ef04d596a44873d.txt"),
+        ("ras_provider_agent", "avd_services", "tcp", 443, "001_0ef04d596a44873d.txt"),
+        # rows only the French edition has
+        ("admin_workstation", "citrix_sdx_svm", "tcp", 443, "004_07d3d939ef6365e4.txt"),
+        ("citrix_connector_appliance", "domain_controller", "tcp", 464, "004_07d3d939ef6365e4.txt"),
+        ("citrix_vda", "citrix_universal_print_server", "udp", 7229, "004_07d3d939ef6365e4.txt"),
+        ("citrix_delivery_controller", "citrix_license_server", "tcp", 8083, "004_07d3d939ef6365e4.txt"),
+        ("admin_workstation", "citrix_remote_pc", "udp", 9, "004_07d3d939ef6365e4.txt"),
+    ],
+)
+def test_known_rows_are_in_the_catalog(shipped, source, destination, protocol, port, document):
+    flows = _flows(shipped, source, destination, protocol, port)
+    assert flows, f"no flow {source} -> {destination} {protocol}/{port}"
+    assert any(ref["document"] == document for flow in flows for ref in flow.references)
+
+
+def test_fqdn_destinations_are_kept_as_address_objects(shipped):
+    addresses = {address for flow in shipped.flows for address in flow.to_addresses}
+    for expected in ("clearinghouse.one.microsoft.com", "*.wvd.microsoft.com", "*.nssvc.net"):
+        assert any(address.endswith(expected) for address in addresses), expected
+
+
+def test_non_numeric_ports_are_modelled(shipped):
+    symbolic = {name for flow in shipped.flows for name in flow.symbolic_ports}
+    assert {"dynamic_rpc", "ntds_rpc", "wmi_fixed_port", "legacy_dynamic_rpc"} <= symbolic
