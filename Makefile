@@ -9,7 +9,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup example test unit lint sanity build clean
+.PHONY: setup example export benchmark test unit lint sanity build clean
 
 $(VENV)/.installed: requirements/dev.txt
 	python3 -m venv $(VENV)
@@ -23,9 +23,17 @@ $(COLL):
 
 setup: $(VENV)/.installed $(COLL)
 
-## The main job on the bundled example.
+## The main job on the bundled example: plan the Citrix site's rules into $(OUT).
 example: setup
+	ansible-playbook -i examples/citrix/inventory.yml vdi.firewall.plan -e vdi_firewall_output_dir=$(abspath $(OUT))
+
+## The whole port catalog as a flow matrix in $(OUT).
+export: setup
 	ansible-playbook vdi.firewall.export_matrix -e vdi_firewall_export_dir=$(abspath $(OUT))
+
+## Planner speed figures.
+benchmark: setup
+	$(PY) benchmarks/plan_speed.py
 
 ## Every test: pytest (unit and playbook tests), ansible-lint (production), ansible-test sanity.
 test: unit lint sanity

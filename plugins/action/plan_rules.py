@@ -1,0 +1,66 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin: plan every host's least-privilege rules once, on the controller."""
+
+from __future__ import annotations
+
+from ansible.module_utils.common.validation import check_type_bool
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.vdi.firewall.plugins.module_utils._argspecs import PLAN_RULES_ARGUMENT_SPEC
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host_inputs
+from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
+    build_topology,
+    deployment_flows,
+    plan_hosts,
+    summarise,
+)
+from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import plan_files, write_files
+
+
+class ActionModule(ActionBase):
+    """Plan the rules of the play's hosts from the whole inventory, in one pass."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        _validation, args = self.validate_argument_spec(argument_spec=PLAN_RULES_ARGUMENT_SPEC)
+
+        def setting(option: str, variable: str):
+            value = args.get(option)
+            return value if value is not None else task_vars.get(variable)
+
+        try:
+            strict = check_type_bool(setting("strict", "vdi_firewall_strict") or False)
+            catalog = load_catalog(args.get("catalog_dir"))
+            topology = build_topology(
+                catalog,
+                host_inputs(task_vars),
+                group_map=setting("group_map", "vdi_firewall_group_map"),
+                endpoints=setting("endpoints", "vdi_firewall_endpoints"),
+                symbolic_ports=setting("symbolic_ports", "vdi_firewall_symbolic_ports"),
+            )
+            wanted = args.get("hosts") or task_vars.get("ansible_play_hosts_all") or None
+            plans = plan_hosts(topology, wanted, strict=strict)
+            summary = summarise(plans)
+            changes = {"written": [], "removed": []}
+            if args.get("output_dir"):
+                files = plan_files(plans, deployment_flows(topology, plans))
+                changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode)
+        except (VdiFirewallError, TypeError) as exc:
+            result.update(failed=True, msg=f"vdi.firewall.plan_rules: {exc}")
+            return result
+        result.update(
+            changed=bool(changes["written"] or changes["removed"]),
+            hosts=plans,
+            summary=summary,
+            products=list(topology.products),
+            files_written=changes["written"],
+            files_removed=changes["removed"],
+        )
+        return result

@@ -1,0 +1,148 @@
+#!/usr/bin/python
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation of the plan_rules action plugin (it runs on the controller)."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: plan_rules
+author: vdi.firewall contributors (@vdi-firewall)
+short_description: Plan least-privilege firewall rules for VDI hosts from inventory groups
+version_added: 1.0.0
+description:
+  - Works out, on the controller and in one pass, every host's inbound and outbound rules from the
+    port catalog and the inventory. Connects to no host.
+  - A host's components come from its groups (C(broker), C(gateway), C(halb), C(vda),
+    C(storefront), ... mapped per C(vdi_firewall_product); a group named after a component id maps
+    to it; C(vdi_firewall_group_map) adds or overrides) and from C(vdi_firewall_components).
+  - A host's address is C(vdi_firewall_address), else C(ansible_host) when it is an IP address
+    (IPv4 or IPv6).
+  - Peers outside the inventory come from C(vdi_firewall_endpoints) (component to CIDRs, C(any) for
+    every address). A flow whose peer has neither hosts nor endpoints is listed under
+    C(unresolved), and fails the task when O(strict) is on.
+  - Each host gets inbound rules for flows whose destination is one of its components (remote =
+    the source peers) and outbound rules for flows whose source is one of its components. Ports
+    are merged into ranges and addresses into CIDRs, one rule per direction, protocol and remote
+    address set, named deterministically (C(vdi-<in|out>-<protocol>-<peer components>)), each
+    with the ids of the flows it serves. Flows to C(localhost) are never rules.
+  - Flows switched by a feature follow C(vdi_firewall_features) of the host over the feature's
+    documented default.
+  - Run it once per play (C(run_once=true)); it plans every host of the play (or O(hosts)) while
+    seeing the whole inventory for peer addresses, so sliced runs plan only their own hosts.
+options:
+  hosts:
+    description: Hosts to plan. Defaults to the play's hosts (C(ansible_play_hosts_all)).
+    type: list
+    elements: str
+  output_dir:
+    description:
+      - Write C(hosts/<inventory_hostname>.json) for every planned host and C(flows.csv) (the
+        deployment's flows between real peers) into this directory. Files are only rewritten when
+        their content changes; stale host files are removed. Nothing is written in check mode.
+    type: path
+  strict:
+    description: Fail when a flow has no peer. Defaults to C(vdi_firewall_strict), else false.
+    type: bool
+  catalog_dir:
+    description: Load the catalog from this directory instead of the collection's C(vars/catalog/).
+    type: path
+  group_map:
+    description: Group to component(s). Defaults to C(vdi_firewall_group_map).
+    type: dict
+  endpoints:
+    description: Component to addresses/CIDRs of peers outside the inventory. Defaults to C(vdi_firewall_endpoints).
+    type: dict
+  symbolic_ports:
+    description:
+      - Values for symbolic ports such as C(dynamic_rpc) or C(wmi_fixed_port). Defaults to
+        C(vdi_firewall_symbolic_ports).
+    type: dict
+attributes:
+  check_mode:
+    support: full
+    description: Plans as usual and reports which files would change, writing nothing.
+  diff_mode:
+    support: none
+    description: The written files are the record of the plan.
+  platform:
+    support: full
+    platforms: all
+    description: Runs on the controller only.
+notes:
+  - Requires the Python library C(netaddr) on the controller.
+seealso:
+  - plugin: vdi.firewall.catalog
+    plugin_type: lookup
+"""
+
+EXAMPLES = r"""
+- name: Plan the rules of every host of the play and write the reports
+  vdi.firewall.plan_rules:
+    output_dir: "{{ playbook_dir }}/out"
+  run_once: true
+  delegate_to: localhost
+  register: plan
+
+- name: Show the rules of one host
+  ansible.builtin.debug:
+    var: plan.hosts['ctx-ddc1'].rules
+"""
+
+RETURN = r"""
+hosts:
+  description: Host name to its plan.
+  returned: success
+  type: dict
+  sample:
+    ctx-ddc1:
+      host: ctx-ddc1
+      product: citrix
+      components: [citrix_delivery_controller]
+      addresses: [10.10.1.11/32]
+      rules:
+        - name: vdi-in-tcp-citrix_storefront
+          direction: in
+          protocol: tcp
+          local_ports: ["80", "443"]
+          remote_ports: []
+          remote_addresses: [10.10.2.21/32, 10.10.2.22/32]
+          peers: [citrix_storefront]
+          flows: [citrix_storefront_001]
+          description: from Citrix StoreFront server
+      unresolved: []
+summary:
+  description: Counts of planned hosts, rules and unresolved flows, and the peers without addresses.
+  returned: success
+  type: dict
+  sample: {hosts: 12, rules: 140, unresolved: 3, unresolved_peers: [citrix_cloud]}
+products:
+  description: Products of the deployment whose flows were considered.
+  returned: success
+  type: list
+  elements: str
+files_written:
+  description: Files (relative to O(output_dir)) written, or that would be written in check mode.
+  returned: success
+  type: list
+  elements: str
+files_removed:
+  description: Stale host files removed from O(output_dir).
+  returned: success
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.vdi.firewall.plugins.module_utils._argspecs import PLAN_RULES_ARGUMENT_SPEC
+
+
+def main():
+    """Only reached when called as a module: the work is done by the action plugin."""
+    module = AnsibleModule(argument_spec=PLAN_RULES_ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(msg="vdi.firewall.plan_rules runs on the controller as an action plugin")
+
+
+if __name__ == "__main__":
+    main()

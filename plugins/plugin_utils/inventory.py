@@ -1,0 +1,53 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read the planner's inputs out of Ansible's task variables (groups and hostvars), once per run."""
+
+from __future__ import annotations
+
+from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput
+
+HOST_VARIABLES = ("vdi_firewall_product", "vdi_firewall_components", "vdi_firewall_address", "ansible_host",
+                  "vdi_firewall_features")
+
+
+def host_groups(groups: dict) -> dict[str, list[str]]:
+    """Invert Ansible's `groups` (group -> hosts) into host -> groups, skipping all/ungrouped."""
+    result: dict[str, list[str]] = {}
+    for group, members in groups.items():
+        if group in ("all", "ungrouped"):
+            continue
+        for host in members:
+            result.setdefault(host, []).append(group)
+    return result
+
+
+def _plain(value):
+    """Turn Ansible's lazy containers into plain Python data."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def host_inputs(task_vars: dict) -> list[HostInput]:
+    """One HostInput per inventory host, read from hostvars."""
+    groups = task_vars.get("groups") or {}
+    hostvars = task_vars.get("hostvars") or {}
+    memberships = host_groups(groups)
+    inputs = []
+    for host in groups.get("all", []):
+        variables = hostvars[host]
+        values = {}
+        for name in HOST_VARIABLES:
+            values[name] = _plain(variables.get(name)) if name in variables else None
+        inputs.append(HostInput(
+            name=host,
+            groups=tuple(sorted(memberships.get(host, ()))),
+            product=values["vdi_firewall_product"],
+            components=values["vdi_firewall_components"],
+            address=values["vdi_firewall_address"],
+            ansible_host=values["ansible_host"],
+            features=values["vdi_firewall_features"],
+        ))
+    return inputs

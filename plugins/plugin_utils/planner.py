@@ -1,0 +1,512 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Turn catalog x inventory into each host's least-privilege rules (pure Python, no Ansible)."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass, field
+
+try:
+    from netaddr import IPSet
+
+    HAS_NETADDR = True
+except ImportError:  # pragma: no cover - exercised only without netaddr
+    HAS_NETADDR = False
+
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
+    PRODUCTS,
+    Catalog,
+    Flow,
+    PortRange,
+)
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+
+# Inventory group -> components, per product. A group named after a component id maps to that
+# component in every product; vdi_firewall_group_map adds to or overrides these.
+DEFAULT_GROUP_MAP: dict[str, dict[str, tuple[str, ...]]] = {
+    "citrix": {
+        "broker": ("citrix_delivery_controller",),
+        "delivery_controller": ("citrix_delivery_controller",),
+        "gateway": ("citrix_gateway", "citrix_adc_nsip", "citrix_adc_snip"),
+        "adc": ("citrix_gateway", "citrix_adc_nsip", "citrix_adc_snip"),
+        "halb": ("citrix_adc_snip", "citrix_adc_nsip"),
+        "vda": ("citrix_vda",),
+        "storefront": ("citrix_storefront",),
+        "license_server": ("citrix_license_server",),
+        "director": ("citrix_director",),
+        "pvs": ("citrix_pvs_server",),
+        "pvs_target": ("citrix_pvs_target",),
+        "fas": ("citrix_fas",),
+        "wem": ("citrix_wem_infrastructure",),
+        "session_recording": ("citrix_session_recording_server",),
+        "cloud_connector": ("citrix_cloud_connector",),
+        "adm": ("citrix_adm",),
+        "hypervisor": ("citrix_hypervisor",),
+        "sql": ("sql_server",),
+    },
+    "parallels_ras": {
+        "broker": ("ras_connection_broker",),
+        "gateway": ("ras_secure_gateway",),
+        "gateway_forwarding": ("ras_secure_gateway_forwarding",),
+        "halb": ("ras_halb",),
+        "vda": ("ras_rdsh_agent",),
+        "session_host": ("ras_rdsh_agent",),
+        "vdi_guest": ("ras_guest_agent",),
+        "remote_pc": ("ras_remote_pc_agent",),
+        "provider_agent": ("ras_provider_agent",),
+        "enrollment_server": ("ras_enrollment_server",),
+        "reporting": ("ras_reporting", "ras_ssrs"),
+        "performance_monitor": ("ras_performance_monitor",),
+        "web_admin": ("ras_web_admin_service",),
+        "console": ("ras_console",),
+        "sql": ("sql_server",),
+    },
+    "microsoft_rds": {
+        "broker": ("rds_connection_broker",),
+        "gateway": ("rds_gateway",),
+        "web_access": ("rds_web_access",),
+        "storefront": ("rds_web_access",),
+        "vda": ("rds_session_host",),
+        "session_host": ("rds_session_host",),
+        "virtualization_host": ("rds_virtualization_host",),
+        "virtual_desktop": ("rds_virtual_desktop",),
+        "licensing": ("rds_licensing",),
+        "license_server": ("rds_licensing",),
+        "sql": ("sql_server",),
+    },
+}
+
+ANY_ADDRESSES = ("0.0.0.0/0", "::/0")
+_RULE_NAME_LIMIT = 80
+
+
+@dataclass
+class HostInput:
+    """What the planner needs to know of one inventory host."""
+
+    name: str
+    groups: tuple[str, ...] = ()
+    product: str | None = None
+    components: tuple[str, ...] | list | None = None
+    address: object = None
+    ansible_host: object = None
+    features: dict | None = None
+
+
+@dataclass
+class Topology:
+    """Deployment-wide facts computed once: who is what, and where."""
+
+    catalog: Catalog
+    host_components: dict[str, tuple[str, ...]]
+    host_addresses: dict[str, tuple[str, ...]]
+    host_products: dict[str, str | None]
+    host_features: dict[str, dict | None]
+    component_hosts: dict[str, list[str]]
+    component_endpoints: dict[str, tuple[str, ...]]
+    products: tuple[str, ...]
+    symbolic_ports: dict
+    _addresses_cache: dict = field(default_factory=dict)
+    _flow_ports_cache: dict = field(default_factory=dict)
+    _index_cache: dict = field(default_factory=dict)
+    _plan_cache: dict = field(default_factory=dict)
+
+    def peer_cidrs(self, component: str) -> tuple[str, ...]:
+        """Merged CIDRs of every host and endpoint of a component (cached)."""
+        cached = self._addresses_cache.get(component)
+        if cached is None:
+            addresses = [address for host in self.component_hosts.get(component, ()) for address in self.host_addresses[host]]
+            addresses.extend(self.component_endpoints.get(component, ()))
+            cached = merge_cidrs(addresses)
+            self._addresses_cache[component] = cached
+        return cached
+
+    def flow_ports(self, flow: Flow) -> tuple[PortRange, ...]:
+        """A flow's port ranges with the run's symbolic port values (cached)."""
+        cached = self._flow_ports_cache.get(flow.id)
+        if cached is None:
+            cached = tuple(self.catalog.resolve_ports(flow, self.symbolic_ports))
+            self._flow_ports_cache[flow.id] = cached
+        return cached
+
+    def flow_index(self) -> tuple[dict, dict]:
+        """Flows of the deployment's products by destination and by source component."""
+        if not self._index_cache:
+            by_destination: dict[str, list[Flow]] = {}
+            by_source: dict[str, list[Flow]] = {}
+            for flow in self.catalog.flows:
+                if flow.product not in self.products or flow.is_loopback:
+                    continue
+                by_destination.setdefault(flow.destination, []).append(flow)
+                by_source.setdefault(flow.source, []).append(flow)
+            self._index_cache["index"] = (by_destination, by_source)
+        return self._index_cache["index"]
+
+
+def _require_netaddr() -> None:
+    if not HAS_NETADDR:
+        raise VdiFirewallError("the Python library 'netaddr' is required on the controller (pip install netaddr)")
+
+
+def merge_cidrs(addresses) -> tuple[str, ...]:
+    """Merge addresses/CIDRs into the fewest CIDRs, IPv4 before IPv6."""
+    _require_netaddr()
+    ip_set = IPSet(addresses)
+    return tuple(str(cidr) for cidr in ip_set.iter_cidrs())
+
+
+def merge_ports(ranges) -> list[PortRange]:
+    """Merge overlapping and adjacent port ranges."""
+    merged: list[PortRange] = []
+    for port_range in sorted(ranges, key=lambda item: (item.start, item.end)):
+        if merged and port_range.start <= merged[-1].end + 1:
+            if port_range.end > merged[-1].end:
+                merged[-1] = PortRange(merged[-1].start, port_range.end)
+        else:
+            merged.append(port_range)
+    return merged
+
+
+def _parse_address(value, where: str, network: bool) -> str:
+    """An address as a CIDR: a network for endpoints, the single address for hosts."""
+    _require_netaddr()
+    text = str(value).strip()
+    if text.lower() == "any":
+        raise VdiFirewallError(f"{where}: 'any' is only allowed in vdi_firewall_endpoints")
+    try:
+        if network:
+            return str(ipaddress.ip_network(text, strict=False))
+        interface = ipaddress.ip_interface(text)
+        return f"{interface.ip}/{interface.max_prefixlen}"
+    except ValueError as exc:
+        raise VdiFirewallError(f"{where}: {text!r} is not an IP address or CIDR") from exc
+
+
+def _as_list(value, where: str) -> list:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise VdiFirewallError(f"{where}: expected a string or a list, got {type(value).__name__}")
+
+
+def _host_addresses(host: HostInput) -> tuple[str, ...]:
+    explicit = _as_list(host.address, f"host '{host.name}': vdi_firewall_address")
+    if explicit:
+        return tuple(_parse_address(item, f"host '{host.name}': vdi_firewall_address", network=False) for item in explicit)
+    if host.ansible_host:
+        _require_netaddr()
+        try:
+            return (_parse_address(host.ansible_host, "ansible_host", network=False),)
+        except VdiFirewallError:
+            pass
+    raise VdiFirewallError(
+        f"host '{host.name}' has no usable address: set vdi_firewall_address, or ansible_host to an IP address"
+        + (f" (ansible_host is {host.ansible_host!r})" if host.ansible_host else "")
+    )
+
+
+def normalise_group_map(catalog: Catalog, group_map) -> dict[str, tuple[str, ...]]:
+    """Validate vdi_firewall_group_map: group -> component id(s)."""
+    if group_map in (None, ""):
+        return {}
+    if not isinstance(group_map, dict):
+        raise VdiFirewallError("vdi_firewall_group_map must be a mapping of group name to component id(s)")
+    result = {}
+    for group, components in group_map.items():
+        where = f"vdi_firewall_group_map['{group}']"
+        items = tuple(str(item) for item in _as_list(components, where))
+        for component in items:
+            if component not in catalog.components:
+                raise VdiFirewallError(f"{where}: unknown component '{component}'")
+        result[str(group)] = items
+    return result
+
+
+def normalise_endpoints(catalog: Catalog, endpoints) -> dict[str, tuple[str, ...]]:
+    """Validate vdi_firewall_endpoints: component -> addresses/CIDRs ('any' for every address)."""
+    if endpoints in (None, ""):
+        return {}
+    if not isinstance(endpoints, dict):
+        raise VdiFirewallError("vdi_firewall_endpoints must be a mapping of component id to addresses")
+    result = {}
+    for component, addresses in endpoints.items():
+        where = f"vdi_firewall_endpoints['{component}']"
+        if component not in catalog.components:
+            raise VdiFirewallError(f"{where}: unknown component '{component}'")
+        parsed: list[str] = []
+        for item in _as_list(addresses, where):
+            if str(item).strip().lower() == "any":
+                parsed.extend(ANY_ADDRESSES)
+            else:
+                parsed.append(_parse_address(item, where, network=True))
+        result[str(component)] = tuple(parsed)
+    return result
+
+
+def normalise_features(catalog: Catalog, features, where: str) -> dict | None:
+    """Validate a vdi_firewall_features mapping (feature -> bool)."""
+    if features in (None, ""):
+        return None
+    if not isinstance(features, dict):
+        raise VdiFirewallError(f"{where}: vdi_firewall_features must be a mapping of feature to true/false")
+    for name, value in features.items():
+        if name not in catalog.features:
+            raise VdiFirewallError(f"{where}: vdi_firewall_features: unknown feature '{name}'")
+        if not isinstance(value, bool):
+            raise VdiFirewallError(f"{where}: vdi_firewall_features['{name}'] must be true or false, got {value!r}")
+    return dict(features)
+
+
+def normalise_symbolic_ports(catalog: Catalog, values) -> dict:
+    """Validate vdi_firewall_symbolic_ports (symbolic port -> value)."""
+    if values in (None, ""):
+        return {}
+    if not isinstance(values, dict):
+        raise VdiFirewallError("vdi_firewall_symbolic_ports must be a mapping of symbolic port to port(s)")
+    from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import parse_port_value
+
+    for name, value in values.items():
+        if name not in catalog.symbolic_ports:
+            raise VdiFirewallError(f"vdi_firewall_symbolic_ports: unknown symbolic port '{name}'")
+        parse_port_value(value, f"vdi_firewall_symbolic_ports['{name}']")
+    return dict(values)
+
+
+def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symbolic_ports=None) -> Topology:
+    """Work out every host's components and addresses, and each component's peers, once per run."""
+    user_map = normalise_group_map(catalog, group_map)
+    endpoint_map = normalise_endpoints(catalog, endpoints)
+    host_components: dict[str, tuple[str, ...]] = {}
+    host_addresses: dict[str, tuple[str, ...]] = {}
+    host_products: dict[str, str | None] = {}
+    host_features: dict[str, dict | None] = {}
+    component_hosts: dict[str, list[str]] = {}
+    products: set[str] = set()
+    component_cache: dict[tuple, tuple[str, ...]] = {}
+
+    for host in hosts:
+        product = host.product or None
+        if product is not None and product not in PRODUCTS:
+            raise VdiFirewallError(
+                f"host '{host.name}': vdi_firewall_product {product!r} is not one of {', '.join(PRODUCTS)}"
+            )
+        direct = tuple(str(item) for item in _as_list(host.components, f"host '{host.name}': vdi_firewall_components"))
+        cache_key = (product, tuple(host.groups), direct)
+        components = component_cache.get(cache_key)
+        if components is None:
+            components = _components_of(catalog, host, product, direct, user_map)
+            component_cache[cache_key] = components
+        host_products[host.name] = product
+        if not components:
+            continue
+        host_components[host.name] = components
+        host_addresses[host.name] = _host_addresses(host)
+        host_features[host.name] = normalise_features(catalog, host.features, f"host '{host.name}'")
+        if product:
+            products.add(product)
+        for component in components:
+            component_hosts.setdefault(component, []).append(host.name)
+            owner = catalog.components[component]["product"]
+            if owner in PRODUCTS:
+                products.add(owner)
+    return Topology(
+        catalog=catalog,
+        host_components=host_components,
+        host_addresses=host_addresses,
+        host_products=host_products,
+        host_features=host_features,
+        component_hosts=component_hosts,
+        component_endpoints=endpoint_map,
+        products=tuple(sorted(products)),
+        symbolic_ports=normalise_symbolic_ports(catalog, symbolic_ports),
+    )
+
+
+def _components_of(catalog: Catalog, host: HostInput, product, direct, user_map) -> tuple[str, ...]:
+    components: set[str] = set()
+    for component in direct:
+        if component not in catalog.components:
+            raise VdiFirewallError(f"host '{host.name}': vdi_firewall_components: unknown component '{component}'")
+        components.add(component)
+    for group in host.groups:
+        if group in user_map:
+            components.update(user_map[group])
+        elif group in catalog.components:
+            components.add(group)
+        elif any(group in defaults for defaults in DEFAULT_GROUP_MAP.values()):
+            if product is None:
+                raise VdiFirewallError(
+                    f"host '{host.name}' is in group '{group}', whose components depend on the product: "
+                    f"set vdi_firewall_product ({', '.join(PRODUCTS)})"
+                )
+            components.update(DEFAULT_GROUP_MAP[product].get(group, ()))
+    return tuple(sorted(components))
+
+
+def _feature_on(catalog: Catalog, flow: Flow, features: dict | None) -> bool:
+    if flow.feature is None:
+        return True
+    if features and flow.feature in features:
+        return features[flow.feature]
+    return catalog.features[flow.feature]["default"]
+
+
+def _stage_one(topology: Topology, host: str) -> tuple[dict, list]:
+    """Per (direction, protocol, peer component): ports and flows; plus unresolved peers."""
+    catalog = topology.catalog
+    features = topology.host_features.get(host)
+    by_destination, by_source = topology.flow_index()
+    entries: dict[tuple[str, str, str], dict] = {}
+    unresolved: dict[tuple[str, str], dict] = {}
+    for component in topology.host_components[host]:
+        for direction, flows, peer_of in (("in", by_destination.get(component, ()), "source"),
+                                          ("out", by_source.get(component, ()), "destination")):
+            for flow in flows:
+                if not _feature_on(catalog, flow, features):
+                    continue
+                peer = getattr(flow, peer_of)
+                if not topology.component_hosts.get(peer) and not topology.component_endpoints.get(peer):
+                    unresolved.setdefault((flow.id, direction), {
+                        "flow": flow.id,
+                        "direction": direction,
+                        "peer": peer,
+                        "protocols": list(flow.protocols),
+                        "ports": [str(port) for port in topology.flow_ports(flow)],
+                        "peer_addresses": list(flow.to_addresses if direction == "out" else flow.from_addresses),
+                        "description": flow.description,
+                    })
+                    continue
+                for protocol in flow.protocols:
+                    entry = entries.setdefault((direction, protocol, peer), {"ports": [], "flows": set()})
+                    if protocol in ("tcp", "udp"):
+                        entry["ports"].extend(topology.flow_ports(flow))
+                    entry["flows"].add(flow.id)
+    return entries, sorted(unresolved.values(), key=lambda item: (item["flow"], item["direction"]))
+
+
+def _rule_name(direction: str, protocol: str, peers) -> str:
+    name = f"vdi-{direction}-{protocol}-{'+'.join(sorted(peers))}"
+    if len(name) > _RULE_NAME_LIMIT:
+        digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+        name = f"{name[:_RULE_NAME_LIMIT - 9]}~{digest}"
+    return name
+
+
+def plan_host(topology: Topology, host: str, strict: bool = False) -> dict:
+    """The host's rules: one per (direction, protocol, remote address set), ports merged."""
+    components = topology.host_components[host]
+    features = topology.host_features.get(host)
+    signature = (components, tuple(sorted((features or {}).items())))
+    cached = topology._plan_cache.get(signature)
+    if cached is None:
+        entries, unresolved = _stage_one(topology, host)
+        # a host whose own component is a peer must not get itself as a remote address
+        self_peers = set(components) & {peer for _direction, _protocol, peer in entries}
+        shared_rules = None if self_peers else _rules(topology, entries)
+        cached = (entries, unresolved, shared_rules)
+        topology._plan_cache[signature] = cached
+    entries, unresolved, rules = cached
+    if strict and unresolved:
+        listed = ", ".join(f"{item['flow']} ({item['direction']}, peer {item['peer']})" for item in unresolved[:10])
+        more = f" and {len(unresolved) - 10} more" if len(unresolved) > 10 else ""
+        raise VdiFirewallError(
+            f"host '{host}': vdi_firewall_strict is on and {len(unresolved)} flow(s) have no peer in the inventory "
+            f"or vdi_firewall_endpoints: {listed}{more}"
+        )
+    if rules is None:
+        rules = _rules(topology, entries, exclude=topology.host_addresses[host], own_components=components)
+    return {
+        "host": host,
+        "product": topology.host_products.get(host),
+        "components": list(components),
+        "addresses": list(topology.host_addresses[host]),
+        "rules": list(rules),
+        "unresolved": unresolved,
+    }
+
+
+def _rules(topology: Topology, entries: dict, exclude=None, own_components=()) -> list[dict]:
+    """Group stage-one entries by remote address set and build named rules.
+
+    Peers that are one of the host's own components lose the host's addresses (`exclude`).
+    """
+    grouped: dict[tuple, dict] = {}
+    exclude_set = IPSet(exclude) if exclude else None
+    for (direction, protocol, peer), entry in entries.items():
+        remote = topology.peer_cidrs(peer)
+        if exclude_set is not None and peer in own_components:
+            remote = tuple(str(cidr) for cidr in (IPSet(remote) - exclude_set).iter_cidrs())
+            if not remote:
+                continue  # the only peer is this host itself: loopback, not a rule
+        rule = grouped.setdefault((direction, protocol, remote), {"ports": [], "flows": set(), "peers": set()})
+        rule["ports"].extend(entry["ports"])
+        rule["flows"].update(entry["flows"])
+        rule["peers"].add(peer)
+    rules = []
+    names = set()
+    for (direction, protocol, remote), rule in sorted(grouped.items(), key=lambda item: (item[0][0], item[0][1], sorted(item[1]["peers"]))):
+        ports = [str(port_range) for port_range in merge_ports(rule["ports"])]
+        name = _rule_name(direction, protocol, rule["peers"])
+        if name in names:
+            name = f"{name}~{hashlib.sha1(','.join(remote).encode()).hexdigest()[:6]}"
+        names.add(name)
+        peer_names = ", ".join(topology.catalog.components[peer]["name"] for peer in sorted(rule["peers"]))
+        rules.append({
+            "name": name,
+            "direction": direction,
+            "protocol": protocol,
+            "local_ports": ports if direction == "in" else [],
+            "remote_ports": ports if direction == "out" else [],
+            "remote_addresses": list(remote),
+            "peers": sorted(rule["peers"]),
+            "flows": sorted(rule["flows"]),
+            "description": f"{'from' if direction == 'in' else 'to'} {peer_names}",
+        })
+    return rules
+
+
+def plan_hosts(topology: Topology, hosts=None, strict: bool = False) -> dict[str, dict]:
+    """Plan the given hosts (default: every host with components), keyed by host name."""
+    wanted = topology.host_components if hosts is None else [host for host in hosts if host in topology.host_components]
+    return {host: plan_host(topology, host, strict) for host in wanted}
+
+
+def deployment_flows(topology: Topology, plans: dict[str, dict]) -> list[dict]:
+    """The deployment's flows between real peers: one row per flow and protocol used by a plan."""
+    used = {flow_id for plan in plans.values() for rule in plan["rules"] for flow_id in rule["flows"]}
+    rows = []
+    for flow in topology.catalog.flows:
+        if flow.id not in used:
+            continue
+        ports = ",".join(str(port) for port in topology.flow_ports(flow))
+        for protocol in flow.protocols:
+            rows.append({
+                "flow_id": flow.id,
+                "source": flow.source,
+                "source_hosts": " ".join(topology.component_hosts.get(flow.source, ())),
+                "source_addresses": " ".join(topology.peer_cidrs(flow.source)),
+                "destination": flow.destination,
+                "destination_hosts": " ".join(topology.component_hosts.get(flow.destination, ())),
+                "destination_addresses": " ".join(topology.peer_cidrs(flow.destination)),
+                "protocol": protocol,
+                "ports": ports if protocol in ("tcp", "udp") else "",
+                "feature": flow.feature or "",
+                "description": flow.description,
+                "reference": "; ".join(f"{ref['document']} § {ref['section']}" for ref in flow.references),
+            })
+    return rows
+
+
+def summarise(plans: dict[str, dict]) -> dict:
+    """Counts for the run summary."""
+    return {
+        "hosts": len(plans),
+        "rules": sum(len(plan["rules"]) for plan in plans.values()),
+        "unresolved": sum(len(plan["unresolved"]) for plan in plans.values()),
+        "unresolved_peers": sorted({item["peer"] for plan in plans.values() for item in plan["unresolved"]}),
+    }

@@ -1,0 +1,124 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The plan playbook on the bundled examples and on bad inventories, run as users run it."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .test_export_matrix import ROOT, run
+
+EXAMPLES = ("citrix", "parallels_ras", "microsoft_rds")
+
+
+def plan(inventory, out=None, *extra):
+    args = ["ansible-playbook", "-i", str(inventory), "vdi.firewall.plan", *extra]
+    if out is not None:
+        args += ["-e", f"vdi_firewall_output_dir={out}"]
+    return run(*args)
+
+
+@pytest.fixture(scope="module", name="planned")
+def fixture_planned(tmp_path_factory):
+    results = {}
+    for example in EXAMPLES:
+        out = tmp_path_factory.mktemp(example)
+        result = plan(ROOT / "examples" / example / "inventory.yml", out)
+        assert result.returncode == 0, result.stdout + result.stderr
+        results[example] = (out, result)
+    return results
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_every_host_gets_a_plan_file(planned, example):
+    out, result = planned[example]
+    inventory = yaml.safe_load((ROOT / "examples" / example / "inventory.yml").read_text())
+    hosts = {host for group in inventory["all"]["children"].values() for host in group["hosts"]}
+    assert {path.stem for path in (out / "hosts").glob("*.json")} == hosts
+    for host in hosts:
+        data = json.loads((out / "hosts" / f"{host}.json").read_text())
+        assert data["host"] == host
+        assert set(data) >= {"host", "components", "rules", "unresolved"}
+        assert data["rules"], host
+        for rule in data["rules"]:
+            assert set(rule) >= {"name", "direction", "protocol", "local_ports", "remote_ports", "remote_addresses",
+                                 "flows", "description"}
+            assert rule["direction"] in ("in", "out") and rule["remote_addresses"] and rule["flows"]
+    assert "hosts planned" in result.stdout
+
+
+def test_citrix_example_rules_follow_the_flows(planned):
+    out = planned["citrix"][0]
+    ddc = {rule["name"]: rule for rule in json.loads((out / "hosts/ctx-ddc1.json").read_text())["rules"]}
+    assert ddc["vdi-in-tcp-citrix_storefront"]["remote_addresses"] == ["192.0.2.31/32", "192.0.2.32/32"]
+    assert ddc["vdi-in-tcp-citrix_storefront"]["local_ports"] == ["80", "443"]
+    assert ddc["vdi-out-tcp-sql_server"]["remote_addresses"] == ["192.0.2.51/32"]
+    vda = {rule["name"]: rule for rule in json.loads((out / "hosts/ctx-vda3.json").read_text())["rules"]}
+    assert vda["vdi-in-tcp-user_device"]["remote_addresses"] == ["198.51.100.0/24", "2001:db8:100::/48"]
+    assert {"1494", "2598"} <= set(vda["vdi-in-tcp-user_device"]["local_ports"])
+    # no inbound rule on a VDA opens it to anything but its peers
+    assert all(rule["remote_addresses"] != ["0.0.0.0/0", "::/0"] for rule in vda.values())
+
+
+def test_flows_csv_lists_real_peers_with_references(planned):
+    out = planned["citrix"][0]
+    with open(out / "flows.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and all(row["reference"] and row["source_addresses"] and row["destination_addresses"] for row in rows)
+    sf = [row for row in rows if row["source"] == "citrix_storefront" and row["destination"] == "citrix_delivery_controller"]
+    assert sf and sf[0]["source_hosts"] == "ctx-sf1 ctx-sf2" and sf[0]["destination_hosts"] == "ctx-ddc1 ctx-ddc2"
+
+
+def test_second_run_changes_nothing_and_check_mode_writes_nothing(planned, tmp_path):
+    out = planned["microsoft_rds"][0]
+    again = plan(ROOT / "examples/microsoft_rds/inventory.yml", out)
+    assert again.returncode == 0 and "changed=0" in again.stdout
+    checked = plan(ROOT / "examples/microsoft_rds/inventory.yml", tmp_path / "new", "--check")
+    assert checked.returncode == 0, checked.stdout
+    assert not (tmp_path / "new").exists()
+
+
+def test_plan_without_output_dir_only_prints(tmp_path):
+    result = plan(ROOT / "examples/microsoft_rds/inventory.yml")
+    assert result.returncode == 0
+    assert "set vdi_firewall_output_dir" in result.stdout
+
+
+def write_inventory(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def site(**all_vars):
+    return {"all": {"vars": {"vdi_firewall_product": "citrix", **all_vars}, "children": {
+        "broker": {"hosts": {"ddc1": {"ansible_host": "10.9.0.1"}}},
+        "vda": {"hosts": {"vda1": {"ansible_host": "10.9.0.2"}}},
+    }}}
+
+
+@pytest.mark.parametrize(
+    ("inventory", "message"),
+    [
+        (site(vdi_firewall_group_map={"broker": ["citrix_ddc"]}), "vdi_firewall_group_map['broker']: unknown component 'citrix_ddc'"),
+        (site(vdi_firewall_endpoints={"user_device": ["10.1.0.0/40"]}), "vdi_firewall_endpoints['user_device']: '10.1.0.0/40' is not an IP address or CIDR"),
+        (site(vdi_firewall_features={"citrix_magic": True}), "host 'ddc1': vdi_firewall_features: unknown feature 'citrix_magic'"),
+        (site(vdi_firewall_product="vmware_horizon"), "host 'ddc1': vdi_firewall_product 'vmware_horizon' is not one of"),
+        ({"all": {"vars": {"vdi_firewall_product": "citrix"}, "children": {"vda": {"hosts": {"vda1": {"ansible_host": "vda1.corp"}}}}}},
+         "host 'vda1' has no usable address"),
+        (site(vdi_firewall_strict=True), "vdi_firewall_strict is on"),
+    ],
+)
+def test_bad_inventory_fails_clearly_and_writes_nothing(tmp_path, inventory, message):
+    out = tmp_path / "out"
+    result = plan(write_inventory(tmp_path, inventory), out)
+    assert result.returncode != 0
+    output = " ".join(result.stdout.split())
+    assert message in output, output
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not out.exists()
