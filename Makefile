@@ -11,6 +11,10 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: setup example export benchmark test unit lint sanity build clean
 
+.build/system-deps: requirements/apt.txt
+	scripts/install-system-deps.sh
+	mkdir -p .build && touch $@
+
 $(VENV)/.installed: requirements/dev.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -21,7 +25,7 @@ $(COLL):
 	mkdir -p $(dir $(COLL))
 	ln -sfn $(CURDIR) $(COLL)
 
-setup: $(VENV)/.installed $(COLL)
+setup: .build/system-deps $(VENV)/.installed $(COLL)
 
 ## The main job on the bundled example: plan the Citrix site's rules into $(OUT).
 example: setup
