@@ -57,7 +57,7 @@ class ActionModule(ActionBase):
             return result
         result.update(
             changed=bool(changes["written"] or changes["removed"]),
-            hosts=plans,
+            hosts=plans if args["return_hosts"] else {},
             summary=summary,
             products=list(topology.products),
             files_written=changes["written"],

@@ -12,4 +12,5 @@ PLAN_RULES_ARGUMENT_SPEC = {
     "group_map": {"type": "dict"},
     "endpoints": {"type": "dict"},
     "symbolic_ports": {"type": "dict"},
+    "return_hosts": {"type": "bool", "default": True},
 }

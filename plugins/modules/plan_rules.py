@@ -58,6 +58,13 @@ options:
       - Values for symbolic ports such as C(dynamic_rpc) or C(wmi_fixed_port). Defaults to
         C(vdi_firewall_symbolic_ports).
     type: dict
+  return_hosts:
+    description:
+      - Return every planned host's plan in RV(hosts). Turn it off when only the written files are
+        wanted: on large inventories, passing the plans back through Ansible costs more than
+        planning them.
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -91,7 +98,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 hosts:
-  description: Host name to its plan.
+  description: Host name to its plan (empty when O(return_hosts=false)).
   returned: success
   type: dict
   sample:
