@@ -7,7 +7,24 @@ from __future__ import annotations
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput
 
 HOST_VARIABLES = ("vdi_firewall_product", "vdi_firewall_components", "vdi_firewall_address", "ansible_host",
-                  "vdi_firewall_features")
+                  "vdi_firewall_features", "vdi_firewall_feature_list")
+
+
+def feature_list(value) -> dict:
+    """Parse vdi_firewall_feature_list: names to switch on, '!name' to switch off.
+
+    A list, or a string of names separated by commas, spaces or new lines (as an AWX survey's
+    text area gives it).
+    """
+    if value in (None, ""):
+        return {}
+    items = value if isinstance(value, (list, tuple)) else str(value).replace(",", " ").split()
+    result = {}
+    for item in items:
+        name = str(item).strip()
+        if name:
+            result[name.lstrip("!")] = not name.startswith("!")
+    return result
 
 
 def host_groups(groups: dict) -> dict[str, list[str]]:
@@ -30,6 +47,15 @@ def _plain(value):
     return value
 
 
+def _features(features, listed):
+    overlay = feature_list(listed)
+    if not overlay:
+        return features
+    merged = dict(features) if isinstance(features, dict) else {}
+    merged.update(overlay)
+    return merged
+
+
 def host_inputs(task_vars: dict) -> list[HostInput]:
     """One HostInput per inventory host, read from hostvars."""
     groups = task_vars.get("groups") or {}
@@ -48,6 +74,6 @@ def host_inputs(task_vars: dict) -> list[HostInput]:
             components=values["vdi_firewall_components"],
             address=values["vdi_firewall_address"],
             ansible_host=values["ansible_host"],
-            features=values["vdi_firewall_features"],
+            features=_features(values["vdi_firewall_features"], values["vdi_firewall_feature_list"]),
         ))
     return inputs

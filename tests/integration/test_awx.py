@@ -1,0 +1,114 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AWX / Automation Platform: execution environment, job templates as data, jobs run as AWX runs them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+
+from .awx import inventory_json, private_data_dir, run_job
+from .test_export_matrix import ROOT, run
+
+SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
+
+
+def documented_variables() -> set[str]:
+    """Every vdi_firewall_* variable named in the docs or in a role's argument spec."""
+    names = set()
+    for path in list((ROOT / "docs").glob("*.md")) + list(ROOT.glob("roles/*/meta/argument_specs.yml")):
+        names.update(re.findall(r"\bvdi_firewall_[a-z0-9_]+", path.read_text(encoding="utf-8")))
+    return names
+
+
+def test_execution_environment_build_context(tmp_path):
+    context = tmp_path / "context"
+    result = run("ansible-builder", "create", "-f", str(ROOT / "execution-environment.yml"), "--context", str(context))
+    assert result.returncode == 0, result.stdout + result.stderr
+    containerfile = (context / "Containerfile").read_text()
+    assert "ansible-galaxy collection install" in containerfile
+    assert "ansible-core==2.19.14" in containerfile
+    galaxy = yaml.safe_load((context / "_build" / "requirements.yml").read_text())
+    assert {"name": "vdi.firewall", "version": ">=1.0.0"} in galaxy["collections"]
+    assert "netaddr" in (context / "_build" / "requirements.txt").read_text()
+    assert "graphviz" in (context / "_build" / "bindep.txt").read_text()
+
+
+def test_collection_declares_its_requirements_to_ansible_builder():
+    result = run("ansible-builder", "introspect", "--sanitize", str(ROOT / ".build" / "collections"))
+    assert result.returncode == 0, result.stderr
+    assert "netaddr" in result.stdout and "from collection vdi.firewall" in result.stdout
+
+
+def test_job_templates_are_importable_data():
+    data = json.loads((ROOT / "awx" / "job_templates.json").read_text())
+    documented = documented_variables()
+    names = set()
+    for template in data["job_templates"]:
+        assert template["name"] not in names
+        names.add(template["name"])
+        assert template["job_type"] in ("run", "check")
+        assert (ROOT / template["playbook"]).is_file(), template["playbook"]
+        spec = template["survey_spec"]
+        assert set(spec) == {"name", "description", "spec"}
+        variables = set()
+        for question in spec["spec"]:
+            assert question["type"] in SURVEY_TYPES
+            assert question["variable"] not in variables
+            variables.add(question["variable"])
+            assert question["variable"] in documented, f"{template['name']}: {question['variable']} is not documented"
+            if question["type"] in ("multiplechoice", "multiselect"):
+                assert question["default"] in question["choices"]
+    assert any(template["playbook"] == "playbooks/plan.yml" for template in data["job_templates"])
+
+
+def survey_defaults(template_name: str) -> dict:
+    data = json.loads((ROOT / "awx" / "job_templates.json").read_text())
+    template = next(item for item in data["job_templates"] if item["name"] == template_name)
+    return {question["variable"]: question["default"] for question in template["survey_spec"]["spec"]}
+
+
+def test_plan_job_runs_as_awx_runs_it(tmp_path):
+    extravars = survey_defaults("VDI firewall | Plan")
+    extravars.update(vdi_firewall_output_dir=str(tmp_path / "out"), vdi_firewall_feature_list="citrix_adc_ha\n!citrix_edt")
+    base = private_data_dir(tmp_path / "job", inventory_json(ROOT / "examples/citrix/inventory.yml"), extravars)
+    runner = run_job(base, "playbooks/plan.yml")
+    assert runner.status == "successful", runner.stdout.read()
+    assert runner.rc == 0
+    events = list(runner.events)
+    plan = [event for event in events if event["event"] == "runner_on_ok"
+            and event["event_data"].get("task") == "Plan every host's rules in one pass on the controller"]
+    assert len(plan) == 1
+    result = plan[0]["event_data"]["res"]
+    assert result["summary"]["hosts"] == 14 and result["changed"] is True
+    stats = runner.stats
+    assert sum(stats["changed"].values()) == 1 and not stats["failures"]
+    vda = json.loads((tmp_path / "out" / "hosts" / "ctx-vda1.json").read_text())
+    # the survey switched EDT off: no UDP rule from user devices on the VDA
+    assert not [rule for rule in vda["rules"] if rule["protocol"] == "udp" and "user_device" in rule["peers"]]
+    assert (base / "artifacts" / "4711" / "job_events").is_dir()
+
+
+def test_failed_job_reports_the_cause_in_its_events(tmp_path):
+    extravars = survey_defaults("VDI firewall | Plan")
+    extravars.update(vdi_firewall_output_dir=str(tmp_path / "out"), vdi_firewall_strict="true")
+    base = private_data_dir(tmp_path / "job", inventory_json(ROOT / "examples/citrix/inventory.yml"), extravars)
+    runner = run_job(base, "playbooks/plan.yml")
+    assert runner.status == "failed" and runner.rc != 0
+    failed = [event for event in runner.events if event["event"] == "runner_on_failed"]
+    assert failed and "vdi_firewall_strict is on" in failed[0]["event_data"]["res"]["msg"]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("features", ["citrix_nonsense"])
+def test_unknown_feature_from_a_survey_fails_clearly(tmp_path, features):
+    extravars = survey_defaults("VDI firewall | Plan")
+    extravars.update(vdi_firewall_output_dir=str(tmp_path / "out"), vdi_firewall_feature_list=features)
+    base = private_data_dir(tmp_path / "job", inventory_json(ROOT / "examples/citrix/inventory.yml"), extravars)
+    runner = run_job(base, "playbooks/plan.yml")
+    assert runner.status == "failed"
+    failed = [event for event in runner.events if event["event"] == "runner_on_failed"]
+    assert "unknown feature 'citrix_nonsense'" in failed[0]["event_data"]["res"]["msg"]
