@@ -14,10 +14,17 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
     build_topology,
     deployment_flows,
+    deployment_topology,
     plan_hosts,
     summarise,
+    with_topology,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import plan_files, write_files
+from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import (
+    REPORT_FILES,
+    plan_files,
+    report_files,
+    write_files,
+)
 
 
 class ActionModule(ActionBase):
@@ -35,32 +42,50 @@ class ActionModule(ActionBase):
             value = args.get(option)
             return value if value is not None else task_vars.get(variable)
 
+        def boolean(option: str, variable: str) -> bool:
+            value = setting(option, variable)
+            try:
+                return check_type_bool(value) if value is not None else False
+            except TypeError as exc:
+                raise VdiFirewallError(f"{variable} (or the option {option}): {exc}") from exc
+
+        notices: list[str] = []
         try:
-            strict = check_type_bool(setting("strict", "vdi_firewall_strict") or False)
+            strict = boolean("strict", "vdi_firewall_strict")
             catalog = load_catalog(args.get("catalog_dir"))
             topology = build_topology(
                 catalog,
                 host_inputs(task_vars),
                 group_map=setting("group_map", "vdi_firewall_group_map"),
-                endpoints=setting("endpoints", "vdi_firewall_endpoints"),
+                endpoints=with_topology(setting("endpoints", "vdi_firewall_endpoints"),
+                                        setting("topology", "vdi_firewall_topology")),
                 symbolic_ports=setting("symbolic_ports", "vdi_firewall_symbolic_ports"),
+                secure_only=boolean("secure_only", "vdi_firewall_secure_only"),
+                tiers=setting("tiers", "vdi_firewall_tiers"),
             )
             wanted = args.get("hosts") or task_vars.get("ansible_play_hosts_all") or None
             plans = plan_hosts(topology, wanted, strict=strict)
             summary = summarise(plans)
             changes = {"written": [], "removed": []}
             if args.get("output_dir"):
-                files = plan_files(plans, deployment_flows(topology, plans))
-                changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode)
+                flow_rows = deployment_flows(topology, plans)
+                files = plan_files(plans, flow_rows)
+                reports, notices = report_files(topology, plans, flow_rows)
+                files.update(reports)
+                changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode, owned=REPORT_FILES)
         except (VdiFirewallError, TypeError) as exc:
             result.update(failed=True, msg=f"vdi.firewall.plan_rules: {exc}")
             return result
+        if notices:
+            result["warnings"] = [f"vdi.firewall.plan_rules: {notice}" for notice in notices]
         result.update(
             changed=bool(changes["written"] or changes["removed"]),
             hosts=plans if args["return_hosts"] else {},
             summary=summary,
             products=list(topology.products),
+            topology=deployment_topology(topology),
             files_written=changes["written"],
             files_removed=changes["removed"],
+            report_notices=notices,
         )
         return result

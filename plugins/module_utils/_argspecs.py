@@ -12,5 +12,15 @@ PLAN_RULES_ARGUMENT_SPEC = {
     "group_map": {"type": "dict"},
     "endpoints": {"type": "dict"},
     "symbolic_ports": {"type": "dict"},
+    "secure_only": {"type": "bool"},
+    "tiers": {"type": "dict"},
+    "topology": {"type": "dict"},
     "return_hosts": {"type": "bool", "default": True},
+}
+
+VERIFY_REPORT_ARGUMENT_SPEC = {
+    "hosts": {"type": "list", "elements": "str"},
+    "results_vars": {"type": "list", "elements": "str", "default": ["vdi_firewall_probe", "vdi_firewall_probe_windows"]},
+    "output_dir": {"type": "path"},
+    "fail_on_failure": {"type": "bool", "default": True},
 }

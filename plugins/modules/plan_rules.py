@@ -30,6 +30,15 @@ description:
     documented default.
   - Run it once per play (C(run_once=true)); it plans every host of the play (or O(hosts)) while
     seeing the whole inventory for peer addresses, so sliced runs plan only their own hosts.
+  - "Least-privilege lint: every host's plan lists C(warnings): inbound rules to an internal
+    component (anything but the user-facing Gateway, StoreFront, HALB, Secure Gateway, RD Gateway
+    and RD Web Access; see O(tiers)) that admit any address (C(open_to_any)) or a source wider than
+    a /16 of IPv4 or a /48 of IPv6 (C(wide_source)); plaintext ports planned while the document
+    offers a secure alternative between the same components (C(plaintext): HTTP/HTTPS, LDAP/LDAPS,
+    Global Catalog/over SSL, ADC HA synchronisation and MEP non-secure/secure, ICA/ICA over TLS);
+    rules that open a whole dynamic RPC range, 49152-65535 or 1024-65535 (C(dynamic_rpc_range))."
+  - With O(secure_only), the plaintext port of such a pair is left out of the rules (and listed
+    under C(omitted_plaintext)); only where the secure alternative is planned too.
 options:
   hosts:
     description: Hosts to plan. Defaults to the play's hosts (C(ansible_play_hosts_all)).
@@ -40,6 +49,14 @@ options:
       - Write C(hosts/<inventory_hostname>.json) for every planned host and C(flows.csv) (the
         deployment's flows between real peers) into this directory. Files are only rewritten when
         their content changes; stale host files are removed. Nothing is written in check mode.
+      - Also writes C(report.html), one self-contained page for a change board (summary, warnings,
+        a diagram of components and flows drawn by Graphviz C(dot), the flow matrix to filter and
+        sort, every host's rules), and C(change_request.csv) and C(change_request.xlsx), one row per
+        rule a firewall team enters (source and destination addresses, protocol, ports, flow ids,
+        references, description, warnings).
+      - Without Graphviz C(dot) on the controller the page says that the diagram was not drawn and
+        the task warns; without the Python library C(openpyxl) the XLSX file is not written (a
+        stale one is removed) and the task warns. Nothing else changes.
     type: path
   strict:
     description: Fail when a flow has no peer. Defaults to C(vdi_firewall_strict), else false.
@@ -58,11 +75,32 @@ options:
       - Values for symbolic ports such as C(dynamic_rpc) or C(wmi_fixed_port). Defaults to
         C(vdi_firewall_symbolic_ports).
     type: dict
+  secure_only:
+    description:
+      - Leave out a plaintext port (HTTP, LDAP, non-secure HA synchronisation, ICA without TLS, ...)
+        wherever the document offers a secure alternative between the same components and that
+        alternative is planned. Defaults to C(vdi_firewall_secure_only), else false.
+    type: bool
+  tiers:
+    description:
+      - Component id to C(edge) or C(internal), over the defaults (user-facing Gateway, StoreFront,
+        HALB, Secure Gateway, RD Gateway and RD Web Access are C(edge), everything else
+        C(internal)). Only internal components are warned about when open to any address. Defaults
+        to C(vdi_firewall_tiers).
+    type: dict
+  topology:
+    description:
+      - Component to addresses of the whole deployment, as an earlier, unsliced run returned it in
+        RV(topology). Its addresses count as peers like O(endpoints), so that a run that sees only
+        part of the inventory (an AWX job slice) plans its hosts exactly as the whole run would.
+      - Defaults to C(vdi_firewall_topology); the C(vdi.firewall.plan) playbook hands it on with
+        M(ansible.builtin.set_stats), so AWX workflows pass it to the next job.
+    type: dict
   return_hosts:
     description:
       - Return every planned host's plan in RV(hosts). Turn it off when only the written files are
-        wanted: on large inventories, passing the plans back through Ansible costs more than
-        planning them.
+        wanted (on large inventories, passing the plans back through Ansible costs more than
+        planning them).
     type: bool
     default: true
 attributes:
@@ -77,7 +115,8 @@ attributes:
     platforms: all
     description: Runs on the controller only.
 notes:
-  - Requires the Python library C(netaddr) on the controller.
+  - Requires the Python library C(netaddr) on the controller; the reports use Graphviz C(dot) and
+    the Python library C(openpyxl) when they are there.
 seealso:
   - plugin: vdi.firewall.catalog
     plugin_type: lookup
@@ -94,6 +133,20 @@ EXAMPLES = r"""
 - name: Show the rules of one host
   ansible.builtin.debug:
     var: plan.hosts['ctx-ddc1'].rules
+
+- name: Plan without plaintext alternatives, StoreFront reachable from the internal network only
+  vdi.firewall.plan_rules:
+    output_dir: "{{ playbook_dir }}/out"
+    secure_only: true
+    tiers:
+      citrix_storefront: internal
+  run_once: true
+  delegate_to: localhost
+  register: plan
+
+- name: Show the least-privilege warnings of one host
+  ansible.builtin.debug:
+    var: plan.hosts['ctx-vda1'].warnings
 """
 
 RETURN = r"""
@@ -118,11 +171,35 @@ hosts:
           flows: [citrix_storefront_001]
           description: from Citrix StoreFront server
       unresolved: []
+      warnings:
+        - code: plaintext
+          rule: vdi-in-tcp-citrix_storefront
+          flows: [citrix_storefront_007]
+          message: >-
+            vdi-in-tcp-citrix_storefront allows tcp/80 (HTTP) from Citrix StoreFront while the document
+            offers tcp/443 (HTTPS) between the same components; set vdi_firewall_secure_only: true to drop it
+      omitted_plaintext: []
 summary:
-  description: Counts of planned hosts, rules and unresolved flows, and the peers without addresses.
+  description:
+    - Counts of planned hosts, rules and unresolved flows, and the peers without addresses.
+    - Warnings in all (C(warnings)), per code (C(warning_counts)), hosts with at least one warning,
+      and plaintext ports left out by O(secure_only) (C(omitted_plaintext)).
   returned: success
   type: dict
-  sample: {hosts: 12, rules: 140, unresolved: 3, unresolved_peers: [citrix_cloud]}
+  sample:
+    hosts: 12
+    rules: 140
+    unresolved: 3
+    unresolved_peers: [citrix_cloud]
+    warnings: 5
+    warning_counts: {dynamic_rpc_range: 2, open_to_any: 1, plaintext: 2}
+    hosts_with_warnings: 4
+    omitted_plaintext: 0
+topology:
+  description: Component to the merged addresses of its inventory hosts (input for O(topology) of a sliced run).
+  returned: success
+  type: dict
+  sample: {citrix_delivery_controller: [192.0.2.21/32, 192.0.2.22/32], citrix_vda: [192.0.2.100/30]}
 products:
   description: Products of the deployment whose flows were considered.
   returned: success
@@ -134,10 +211,16 @@ files_written:
   type: list
   elements: str
 files_removed:
-  description: Stale host files removed from O(output_dir).
+  description: Stale host files (and report files no longer produced) removed from O(output_dir).
   returned: success
   type: list
   elements: str
+report_notices:
+  description: What the reports lack and why (no Graphviz C(dot), no C(openpyxl)); also shown as warnings.
+  returned: success
+  type: list
+  elements: str
+  sample: ["report.html has no diagram: Graphviz 'dot' was not found on the controller (install the package 'graphviz', ...)"]
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -22,6 +22,15 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
     PortRange,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import (
+    alternatives_between,
+    count_warnings,
+    covers,
+    lint_rules,
+    normalise_tiers,
+    plaintext_warning,
+    without_port,
+)
 
 # Inventory group -> components, per product. A group named after a component id maps to that
 # component in every product; vdi_firewall_group_map adds to or overrides these.
@@ -108,6 +117,8 @@ class Topology:
     component_endpoints: dict[str, tuple[str, ...]]
     products: tuple[str, ...]
     symbolic_ports: dict
+    secure_only: bool = False
+    tiers: dict = field(default_factory=dict)
     _addresses_cache: dict = field(default_factory=dict)
     _flow_ports_cache: dict = field(default_factory=dict)
     _index_cache: dict = field(default_factory=dict)
@@ -143,6 +154,37 @@ class Topology:
                 by_source.setdefault(flow.source, []).append(flow)
             self._index_cache["index"] = (by_destination, by_source)
         return self._index_cache["index"]
+
+    def flows_by_id(self) -> dict[str, Flow]:
+        """Every catalog flow by id (cached)."""
+        if "by_id" not in self._index_cache:
+            self._index_cache["by_id"] = {flow.id: flow for flow in self.catalog.flows}
+        return self._index_cache["by_id"]
+
+    def flow_destinations(self) -> dict[str, str]:
+        """Flow id -> destination component (cached)."""
+        if "destinations" not in self._index_cache:
+            self._index_cache["destinations"] = {flow.id: flow.destination for flow in self.catalog.flows}
+        return self._index_cache["destinations"]
+
+    def flow_ranges(self, flow_id: str) -> tuple[list[tuple[int, int]], tuple[str, ...]]:
+        """A flow's resolved (start, end) port ranges and the symbolic ports it uses."""
+        flow = self.flows_by_id()[flow_id]
+        return [(port.start, port.end) for port in self.flow_ports(flow)], flow.symbolic_ports
+
+    def component_name(self, component: str) -> str:
+        """The catalog's display name of a component."""
+        return self.catalog.components[component]["name"]
+
+    def peer_sources(self) -> dict[str, str]:
+        """Where each component's addresses come from, for messages (cached)."""
+        if "peer_sources" not in self._index_cache:
+            sources = {component: f"{component}: hosts {', '.join(hosts[:3])}{' ...' if len(hosts) > 3 else ''}"
+                       for component, hosts in self.component_hosts.items()}
+            for component in self.component_endpoints:
+                sources[component] = f"vdi_firewall_endpoints['{component}']"
+            self._index_cache["peer_sources"] = sources
+        return self._index_cache["peer_sources"]
 
 
 def _require_netaddr() -> None:
@@ -277,8 +319,12 @@ def normalise_symbolic_ports(catalog: Catalog, values) -> dict:
     return dict(values)
 
 
-def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symbolic_ports=None) -> Topology:
+def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symbolic_ports=None,
+                   secure_only: bool = False, tiers=None) -> Topology:
     """Work out every host's components and addresses, and each component's peers, once per run."""
+    if not isinstance(secure_only, bool):
+        raise VdiFirewallError(f"vdi_firewall_secure_only must be true or false, got {secure_only!r}")
+    tier_map = normalise_tiers(catalog.components, tiers)
     user_map = normalise_group_map(catalog, group_map)
     endpoint_map = normalise_endpoints(catalog, endpoints)
     host_components: dict[str, tuple[str, ...]] = {}
@@ -324,6 +370,8 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
         component_endpoints=endpoint_map,
         products=tuple(sorted(products)),
         symbolic_ports=normalise_symbolic_ports(catalog, symbolic_ports),
+        secure_only=secure_only,
+        tiers=tier_map,
     )
 
 
@@ -356,16 +404,23 @@ def _feature_on(catalog: Catalog, flow: Flow, features: dict | None) -> bool:
     return catalog.features[flow.feature]["default"]
 
 
-def _stage_one(topology: Topology, host: str) -> tuple[dict, list]:
-    """Per (direction, protocol, peer component): ports and flows; plus unresolved peers."""
+def _stage_one(topology: Topology, host: str) -> tuple[dict, list, list, list]:
+    """Per (direction, protocol, peer component): ports and flows; plus unresolved peers.
+
+    Also returns the plaintext ports planned while a secure alternative is documented between the
+    same components (findings), or, with secure_only, the plaintext ports left out (omitted).
+    """
     catalog = topology.catalog
     features = topology.host_features.get(host)
     by_destination, by_source = topology.flow_index()
     entries: dict[tuple[str, str, str], dict] = {}
     unresolved: dict[tuple[str, str], dict] = {}
+    findings: list[dict] = []
+    omitted: list[dict] = []
     for component in topology.host_components[host]:
         for direction, flows, peer_of in (("in", by_destination.get(component, ()), "source"),
                                           ("out", by_source.get(component, ()), "destination")):
+            active: dict[str, list[Flow]] = {}
             for flow in flows:
                 if not _feature_on(catalog, flow, features):
                     continue
@@ -381,12 +436,74 @@ def _stage_one(topology: Topology, host: str) -> tuple[dict, list]:
                         "description": flow.description,
                     })
                     continue
-                for protocol in flow.protocols:
-                    entry = entries.setdefault((direction, protocol, peer), {"ports": [], "flows": set()})
-                    if protocol in ("tcp", "udp"):
-                        entry["ports"].extend(topology.flow_ports(flow))
-                    entry["flows"].add(flow.id)
-    return entries, sorted(unresolved.values(), key=lambda item: (item["flow"], item["direction"]))
+                active.setdefault(peer, []).append(flow)
+            for peer, peer_flows in active.items():
+                source, destination = (peer, component) if direction == "in" else (component, peer)
+                dropped = _plaintext_ports(topology, source, destination, direction, peer, peer_flows, findings, omitted)
+                for flow in peer_flows:
+                    for protocol in flow.protocols:
+                        ports = None
+                        if protocol in ("tcp", "udp"):
+                            ports = topology.flow_ports(flow)
+                            for port in dropped.get(protocol, ()):
+                                ports = [PortRange(start, end) for start, end in
+                                         without_port([(item.start, item.end) for item in ports], port)]
+                            if not ports:
+                                continue  # every port of the flow was a dropped plaintext port
+                        entry = entries.setdefault((direction, protocol, peer), {"ports": [], "flows": set()})
+                        if ports:
+                            entry["ports"].extend(ports)
+                        entry["flows"].add(flow.id)
+    return (entries, sorted(unresolved.values(), key=lambda item: (item["flow"], item["direction"])),
+            findings, sorted(omitted, key=lambda item: (item["flow"], item["direction"], item["protocol"], item["port"])))
+
+
+def _plaintext_ports(topology: Topology, source: str, destination: str, direction: str, peer: str, flows,
+                     findings: list, omitted: list) -> dict[str, set[int]]:
+    """Plaintext ports planned between two components whose secure alternative is planned too.
+
+    Recorded as findings, or, with secure_only, returned per protocol to be dropped (and recorded).
+    """
+    dropped: dict[str, set[int]] = {}
+    for protocol in ("tcp", "udp"):
+        alternatives = alternatives_between(source, destination, protocol)
+        if not alternatives:
+            continue
+        ranges = {flow.id: [(port.start, port.end) for port in topology.flow_ports(flow)]
+                  for flow in flows if protocol in flow.protocols}
+        for alternative in alternatives:
+            plaintext_flows = sorted(flow for flow, flow_ranges in ranges.items() if covers(flow_ranges, alternative.plaintext_port))
+            secure_flows = sorted(flow for flow, flow_ranges in ranges.items() if covers(flow_ranges, alternative.secure_port))
+            if not plaintext_flows or not secure_flows:
+                continue
+            finding = {
+                "direction": direction,
+                "peer": peer,
+                "peer_name": topology.component_name(peer),
+                "protocol": protocol,
+                "port": alternative.plaintext_port,
+                "secure_port": alternative.secure_port,
+                "plaintext": alternative.plaintext,
+                "secure": alternative.secure,
+                "flows": plaintext_flows,
+                "secure_flows": secure_flows,
+            }
+            if not topology.secure_only:
+                findings.append(finding)
+                continue
+            dropped.setdefault(protocol, set()).add(alternative.plaintext_port)
+            for flow in plaintext_flows:
+                omitted.append({
+                    "flow": flow,
+                    "direction": direction,
+                    "peer": peer,
+                    "protocol": protocol,
+                    "port": str(alternative.plaintext_port),
+                    "secure_port": str(alternative.secure_port),
+                    "reason": f"{alternative.plaintext} left out: {alternative.secure} ({protocol}/{alternative.secure_port}, "
+                              f"flows {', '.join(secure_flows)}) is documented between {source} and {destination}",
+                })
+    return dropped
 
 
 def _rule_name(direction: str, protocol: str, peers) -> str:
@@ -398,19 +515,20 @@ def _rule_name(direction: str, protocol: str, peers) -> str:
 
 
 def plan_host(topology: Topology, host: str, strict: bool = False) -> dict:
-    """The host's rules: one per (direction, protocol, remote address set), ports merged."""
+    """The host's rules: one per (direction, protocol, remote address set), ports merged; and its warnings."""
     components = topology.host_components[host]
     features = topology.host_features.get(host)
     signature = (components, tuple(sorted((features or {}).items())))
     cached = topology._plan_cache.get(signature)
     if cached is None:
-        entries, unresolved = _stage_one(topology, host)
+        entries, unresolved, findings, omitted = _stage_one(topology, host)
         # a host whose own component is a peer must not get itself as a remote address
         self_peers = set(components) & {peer for _direction, _protocol, peer in entries}
         shared_rules = None if self_peers else _rules(topology, entries)
-        cached = (entries, unresolved, shared_rules)
+        shared_warnings = None if shared_rules is None else _warnings(topology, components, shared_rules, findings)
+        cached = (entries, unresolved, shared_rules, findings, omitted, shared_warnings)
         topology._plan_cache[signature] = cached
-    entries, unresolved, rules = cached
+    entries, unresolved, rules, findings, omitted, warnings = cached
     if strict and unresolved:
         listed = ", ".join(f"{item['flow']} ({item['direction']}, peer {item['peer']})" for item in unresolved[:10])
         more = f" and {len(unresolved) - 10} more" if len(unresolved) > 10 else ""
@@ -420,6 +538,7 @@ def plan_host(topology: Topology, host: str, strict: bool = False) -> dict:
         )
     if rules is None:
         rules = _rules(topology, entries, exclude=topology.host_addresses[host], own_components=components)
+        warnings = _warnings(topology, components, rules, findings)
     return {
         "host": host,
         "product": topology.host_products.get(host),
@@ -427,7 +546,30 @@ def plan_host(topology: Topology, host: str, strict: bool = False) -> dict:
         "addresses": list(topology.host_addresses[host]),
         "rules": list(rules),
         "unresolved": unresolved,
+        "warnings": list(warnings),
+        "omitted_plaintext": list(omitted),
     }
+
+
+def _warnings(topology: Topology, components, rules: list[dict], findings: list[dict]) -> list[dict]:
+    """Least-privilege warnings of a host's rules (see lint.py)."""
+    warnings = lint_rules(rules, components, topology.flow_destinations(), topology.flow_ranges,
+                          {component: topology.component_name(component) for component in components},
+                          topology.tiers, topology.peer_sources())
+    if findings:
+        rule_of = {(rule["direction"], rule["protocol"], peer): rule["name"] for rule in rules for peer in rule["peers"]}
+        merged: dict[tuple, dict] = {}
+        for finding in findings:
+            name = rule_of.get((finding["direction"], finding["protocol"], finding["peer"]))
+            if name is None:
+                continue  # the only peer was the host itself: no rule
+            key = (name, finding["protocol"], finding["port"], finding["secure_port"])
+            if key in merged:
+                merged[key]["flows"] = sorted(set(merged[key]["flows"]) | set(finding["flows"]))
+            else:
+                merged[key] = plaintext_warning(dict(finding, peer=finding["peer_name"]), name)
+        warnings.extend(merged.values())
+    return sorted(warnings, key=lambda item: (item["rule"], item["code"], item["message"]))
 
 
 def _rules(topology: Topology, entries: dict, exclude=None, own_components=()) -> list[dict]:
@@ -479,12 +621,24 @@ def plan_hosts(topology: Topology, hosts=None, strict: bool = False) -> dict[str
 def deployment_flows(topology: Topology, plans: dict[str, dict]) -> list[dict]:
     """The deployment's flows between real peers: one row per flow and protocol used by a plan."""
     used = {flow_id for plan in plans.values() for rule in plan["rules"] for flow_id in rule["flows"]}
+    omitted: dict[tuple[str, str], set[int]] = {}
+    for plan in plans.values():
+        for item in plan.get("omitted_plaintext", ()):
+            omitted.setdefault((item["flow"], item["protocol"]), set()).add(int(item["port"]))
     rows = []
     for flow in topology.catalog.flows:
         if flow.id not in used:
             continue
-        ports = ",".join(str(port) for port in topology.flow_ports(flow))
         for protocol in flow.protocols:
+            port_ranges = topology.flow_ports(flow)
+            if (flow.id, protocol) in omitted:
+                ranges = [(port.start, port.end) for port in port_ranges]
+                for port in omitted[(flow.id, protocol)]:
+                    ranges = without_port(ranges, port)
+                if not ranges:
+                    continue
+                port_ranges = [PortRange(start, end) for start, end in ranges]
+            ports = ",".join(str(port) for port in port_ranges)
             rows.append({
                 "flow_id": flow.id,
                 "source": flow.source,
@@ -504,9 +658,35 @@ def deployment_flows(topology: Topology, plans: dict[str, dict]) -> list[dict]:
 
 def summarise(plans: dict[str, dict]) -> dict:
     """Counts for the run summary."""
+    warning_counts = count_warnings(plans)
     return {
         "hosts": len(plans),
         "rules": sum(len(plan["rules"]) for plan in plans.values()),
         "unresolved": sum(len(plan["unresolved"]) for plan in plans.values()),
         "unresolved_peers": sorted({item["peer"] for plan in plans.values() for item in plan["unresolved"]}),
+        "warnings": sum(warning_counts.values()),
+        "warning_counts": warning_counts,
+        "hosts_with_warnings": sum(1 for plan in plans.values() if plan.get("warnings")),
+        "omitted_plaintext": sum(len(plan.get("omitted_plaintext", ())) for plan in plans.values()),
     }
+
+
+def deployment_topology(topology: Topology) -> dict[str, list[str]]:
+    """Component -> merged CIDRs of its inventory hosts: what a sliced run needs to see its peers."""
+    return {component: list(topology.peer_cidrs(component)) for component in sorted(topology.component_hosts)}
+
+
+def with_topology(endpoints, known_topology) -> dict | None:
+    """vdi_firewall_endpoints plus the addresses of a topology handed down from an unsliced run."""
+    if known_topology in (None, "", {}):
+        return endpoints
+    if not isinstance(known_topology, dict):
+        raise VdiFirewallError("vdi_firewall_topology must be a mapping of component id to addresses, "
+                               "as vdi.firewall.plan_rules returns it in 'topology'")
+    if endpoints not in (None, "") and not isinstance(endpoints, dict):
+        raise VdiFirewallError("vdi_firewall_endpoints must be a mapping of component id to addresses")
+    merged = {component: list(_as_list(addresses, f"vdi_firewall_endpoints['{component}']"))
+              for component, addresses in (endpoints or {}).items()}
+    for component, addresses in known_topology.items():
+        merged.setdefault(component, []).extend(_as_list(addresses, f"vdi_firewall_topology['{component}']"))
+    return merged

@@ -1,15 +1,29 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write the plan's files (per-host JSON, flows.csv) into an output directory, only when they differ."""
+"""Write the plan's files (per-host JSON, flows.csv, report.html, change requests) only when they differ."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
 
+from ansible_collections.vdi.firewall.plugins.plugin_utils.change_request import (
+    change_request_csv,
+    change_request_rows,
+    change_request_xlsx,
+    merged_ports,
+)
+from ansible_collections.vdi.firewall.plugins.plugin_utils.diagram import diagram_dot, render_svg
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.html_report import render_html
+from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import short_name, tier_of
+from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import summarise
+
+# Files of the reports; one that a run does not produce (openpyxl missing) is removed, never left stale.
+REPORT_FILES = ("report.html", "change_request.csv", "change_request.xlsx")
 
 FLOW_COLUMNS = ("flow_id", "source", "source_hosts", "source_addresses", "destination", "destination_hosts",
                 "destination_addresses", "protocol", "ports", "feature", "description", "reference")
@@ -31,14 +45,174 @@ def plan_files(plans: dict[str, dict], flow_rows: list[dict]) -> dict[str, str]:
     return files
 
 
-def write_files(output_dir: str, files: dict[str, str], check_mode: bool = False, purge_dirs=("hosts",)) -> dict:
-    """Write files whose content differs; remove stale *.json under purge_dirs. Returns what changed."""
+def plan_fingerprint(plans: dict[str, dict]) -> str:
+    """SHA-256 of the plans (first 16 hex digits): the same plan always gives the same fingerprint."""
+    return hashlib.sha256(json.dumps(plans, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _reference_texts(topology, flow_ids) -> dict[str, tuple[str, str, str]]:
+    """Flow id -> (references with document titles and files, with titles only, the documents' files)."""
+    documents = topology.catalog.documents
+    flows = topology.flows_by_id()
+    result = {}
+    for flow_id in flow_ids:
+        references = flows[flow_id].references
+        text = "; ".join(f"{documents.get(ref['document'], {}).get('title', ref['document'])} ({ref['document']}) "
+                         f"§ {ref['section']}" for ref in references)
+        short = "; ".join(f"{documents.get(ref['document'], {}).get('title', ref['document'])} § {ref['section']}"
+                          for ref in references)
+        result[flow_id] = (text, short, " ".join(ref["document"] for ref in references))
+    return result
+
+
+def _listing(items, limit: int) -> str:
+    items = list(items)
+    return ", ".join(items[:limit]) + (f" +{len(items) - limit} more" if len(items) > limit else "")
+
+
+def report_model(topology, plans: dict[str, dict], flow_rows: list[dict]) -> dict:
+    """Everything the HTML report and the change-request exports show, as plain data."""
+    catalog = topology.catalog
+    names = {component: topology.component_name(component) for component in catalog.components}
+    flow_ids = sorted({row["flow_id"] for row in flow_rows})
+    references = _reference_texts(topology, flow_ids)
+    warning_codes: dict[str, set] = {}
+    grouped_warnings: dict[tuple, dict] = {}
+    grouped_unresolved: dict[tuple, dict] = {}
+    for host, plan in plans.items():
+        for warning in plan.get("warnings", ()):
+            for flow in warning["flows"]:
+                warning_codes.setdefault(flow, set()).add(warning["code"])
+            key = (warning["code"], warning["rule"], warning["message"])
+            item = grouped_warnings.setdefault(key, dict(warning, hosts=[], flows=[]))
+            item["hosts"].append(host)
+            item["flows"] = sorted(set(item["flows"]) | set(warning["flows"]))
+        for entry in plan["unresolved"]:
+            key = (entry["flow"], entry["direction"], entry["peer"])
+            grouped_unresolved.setdefault(key, dict(entry, hosts=[]))["hosts"].append(host)
+
+    used_components = {row["source"] for row in flow_rows} | {row["destination"] for row in flow_rows}
+    used_components |= {component for plan in plans.values() for component in plan["components"]}
+    components = []
+    for component in sorted(used_components, key=lambda item: (names[item], item)):
+        hosts = list(topology.component_hosts.get(component, ()))
+        components.append({
+            "id": component,
+            "name": names[component],
+            "tier": tier_of(component, topology.tiers) if hosts else "outside",
+            "hosts": hosts,
+            "addresses": list(topology.peer_cidrs(component)),
+        })
+
+    def detail(component: str) -> str:
+        hosts = topology.component_hosts.get(component, ())
+        addresses = topology.peer_cidrs(component)
+        return (_listing(hosts, 4) + " · " if hosts else "") + _listing(addresses, 4)
+
+    flows = []
+    for row in flow_rows:
+        _text, short, files = references[row["flow_id"]]
+        flows.append(dict(row, source_name=short_name(names[row["source"]]), source_title=names[row["source"]],
+                          destination_name=short_name(names[row["destination"]]),
+                          destination_title=names[row["destination"]],
+                          source_detail=detail(row["source"]), destination_detail=detail(row["destination"]),
+                          reference=short, reference_files=files,
+                          warnings=sorted(warning_codes.get(row["flow_id"], ()))))
+
+    edges: dict[tuple[str, str], dict] = {}
+    for row in flow_rows:
+        edge = edges.setdefault((row["source"], row["destination"]), {"protocols": {}, "flows": set(), "warning": False})
+        edge["protocols"].setdefault(row["protocol"], []).append(row["ports"])
+        edge["flows"].add(row["flow_id"])
+        edge["warning"] = edge["warning"] or bool(warning_codes.get(row["flow_id"]))
+    diagram_edges = []
+    for (source, destination), edge in edges.items():
+        label = " · ".join(f"{protocol} {merged_ports(ports)}".strip() for protocol, ports in sorted(edge["protocols"].items()))
+        diagram_edges.append({"source": source, "destination": destination, "label": label, "warning": edge["warning"],
+                              "tooltip": f"{names[source]} -> {names[destination]}: {label}\nflows {' '.join(sorted(edge['flows']))}"})
+
+    host_groups: dict[str, dict] = {}
+    for host, plan in plans.items():
+        content = {key: plan.get(key, []) for key in ("components", "rules", "unresolved", "warnings", "omitted_plaintext")}
+        key = json.dumps(content, sort_keys=True)
+        group = host_groups.setdefault(key, {
+            "hosts": [], "components": plan["components"],
+            "component_names": [names[component] for component in plan["components"]],
+            "rules": plan["rules"], "unresolved": plan["unresolved"], "warnings": plan.get("warnings", []),
+            "omitted": plan.get("omitted_plaintext", []),
+        })
+        group["hosts"].append({"name": host, "addresses": plan["addresses"]})
+    for group in host_groups.values():
+        group["hosts"].sort(key=lambda item: item["name"])
+
+    symbolic = sorted({name for flow_id in flow_ids for name in topology.flows_by_id()[flow_id].symbolic_ports})
+    documents = sorted({ref["document"] for flow_id in flow_ids for ref in topology.flows_by_id()[flow_id].references})
+    rows = change_request_rows(flow_rows, names, {flow: text for flow, (text, _short, _files) in references.items()},
+                               {flow: sorted(codes) for flow, codes in warning_codes.items()})
+    return {
+        "products": [catalog.products[product]["title"] for product in topology.products if product in catalog.products],
+        "fingerprint": plan_fingerprint(plans),
+        "summary": summarise(plans),
+        "settings": {
+            "secure_only": topology.secure_only,
+            "tiers": dict(topology.tiers),
+            "symbolic_ports": [{
+                "name": name,
+                "value": str(topology.symbolic_ports.get(name, catalog.symbolic_ports[name]["default"])),
+                "default": str(catalog.symbolic_ports[name]["default"]),
+                "description": catalog.symbolic_ports[name].get("description", ""),
+            } for name in symbolic],
+        },
+        "components": components,
+        "flows": flows,
+        "warnings": sorted(grouped_warnings.values(), key=lambda item: (item["code"], item["rule"], item["message"])),
+        "unresolved": sorted(grouped_unresolved.values(), key=lambda item: (item["flow"], item["direction"])),
+        "host_groups": sorted(host_groups.values(), key=lambda item: (item["component_names"], item["hosts"][0]["name"])),
+        "documents": {name: catalog.documents[name] for name in documents if name in catalog.documents},
+        "change_request": rows,
+        "diagram": {"nodes": components, "edges": diagram_edges, "svg": None, "notice": None},
+        "exports": [],
+    }
+
+
+def report_files(topology, plans: dict[str, dict], flow_rows: list[dict], dot: str = "dot") -> tuple[dict, list[str]]:
+    """report.html, change_request.csv and change_request.xlsx; plus notices for what could not be made.
+
+    A missing Graphviz leaves the diagram out (the page says so); a missing openpyxl leaves the XLSX out.
+    """
+    notices = []
+    model = report_model(topology, plans, flow_rows)
+    try:
+        model["diagram"]["svg"] = render_svg(diagram_dot(model["diagram"]["nodes"], model["diagram"]["edges"]), dot)
+    except VdiFirewallError as exc:
+        model["diagram"]["notice"] = str(exc)
+        notices.append(f"report.html has no diagram: {exc}")
+    files: dict[str, str | bytes] = {"change_request.csv": change_request_csv(model["change_request"])}
+    warnings = [dict(item, hosts=" ".join(item["hosts"]), flows=" ".join(item["flows"])) for item in model["warnings"]]
+    about = [("products", ", ".join(model["products"])), ("plan fingerprint", model["fingerprint"]),
+             ("hosts planned", str(model["summary"]["hosts"])), ("change-request rows", str(len(model["change_request"]))),
+             ("warnings", str(model["summary"]["warnings"])),
+             ("secure only", "on" if model["settings"]["secure_only"] else "off"),
+             ("written by", "vdi.firewall.plan (see report.html for the flows, the diagram and each host's rules)")]
+    try:
+        files["change_request.xlsx"] = change_request_xlsx(model["change_request"], warnings, about)
+    except VdiFirewallError as exc:
+        notices.append(f"change_request.xlsx not written: {exc}")
+    model["exports"] = ["hosts/*.json", "flows.csv", *sorted(files)]
+    files["report.html"] = render_html(model)
+    return files, notices
+
+
+def write_files(output_dir: str, files: dict, check_mode: bool = False, purge_dirs=("hosts",), owned=()) -> dict:
+    """Write files whose content (text or bytes) differs; remove stale *.json under purge_dirs and owned
+    files that are not in `files`. Returns what changed."""
     written, removed = [], []
     for relative, content in sorted(files.items()):
         path = os.path.join(output_dir, relative)
+        binary = isinstance(content, bytes)
         try:
-            with open(path, encoding="utf-8") as handle:
-                if handle.read() == content:
+            with open(path, "rb") as handle:
+                if handle.read() == (content if binary else content.encode("utf-8")):
                     continue
         except FileNotFoundError:
             pass
@@ -49,8 +223,8 @@ def write_files(output_dir: str, files: dict[str, str], check_mode: bool = False
             try:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 temporary = f"{path}.tmp"
-                with open(temporary, "w", encoding="utf-8") as handle:
-                    handle.write(content)
+                with open(temporary, "wb") as handle:
+                    handle.write(content if binary else content.encode("utf-8"))
                 os.replace(temporary, path)
             except OSError as exc:
                 raise VdiFirewallError(f"cannot write {path}: {exc}") from exc
@@ -64,4 +238,10 @@ def write_files(output_dir: str, files: dict[str, str], check_mode: bool = False
                 removed.append(relative)
                 if not check_mode:
                     os.remove(os.path.join(folder, name))
+    for relative in owned:
+        path = os.path.join(output_dir, relative)
+        if relative not in files and os.path.isfile(path):
+            removed.append(relative)
+            if not check_mode:
+                os.remove(path)
     return {"written": written, "removed": removed}

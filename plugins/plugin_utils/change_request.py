@@ -1,0 +1,169 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Change-request exports: one row per rule a firewall team enters, as CSV and XLSX (pure Python)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+
+try:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    HAS_OPENPYXL = True
+except ImportError:  # pragma: no cover - exercised only without openpyxl
+    HAS_OPENPYXL = False
+
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PortRange
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+
+CHANGE_REQUEST_COLUMNS = ("change", "source", "source_hosts", "source_addresses", "destination", "destination_hosts",
+                          "destination_addresses", "protocol", "ports", "flow_ids", "references", "description",
+                          "warnings")
+WARNING_COLUMNS = ("hosts", "code", "rule", "flows", "message")
+_WIDTHS = {"change": 10, "source": 30, "source_hosts": 22, "source_addresses": 30, "destination": 30,
+           "destination_hosts": 22, "destination_addresses": 30, "protocol": 9, "ports": 18, "flow_ids": 28,
+           "references": 50, "description": 60, "warnings": 18, "hosts": 28, "code": 18, "rule": 36, "flows": 28,
+           "message": 100, "item": 28, "value": 80}
+# Excel refuses cells longer than this; longer values are cut and point to the CSV.
+CELL_LIMIT = 32767
+_CUT_NOTE = " ... (cut: the whole value is in change_request.csv)"
+# Fixed ZIP entry time: the workbook's bytes depend on its content only, so reruns change nothing.
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def merged_ports(texts) -> str:
+    """Comma-separated port lists merged into the fewest ranges ("80,443", "440-444")."""
+    ranges = []
+    for text in texts:
+        for item in filter(None, str(text).split(",")):
+            start, _sep, end = item.partition("-")
+            ranges.append(PortRange(int(start), int(end or start)))
+    merged: list[PortRange] = []
+    for port_range in sorted(ranges, key=lambda item: (item.start, item.end)):
+        if merged and port_range.start <= merged[-1].end + 1:
+            merged[-1] = PortRange(merged[-1].start, max(merged[-1].end, port_range.end))
+        else:
+            merged.append(port_range)
+    return ",".join(str(port_range) for port_range in merged)
+
+
+def _unique(items) -> list:
+    seen: dict = {}
+    for item in items:
+        if item and item not in seen:
+            seen[item] = None
+    return list(seen)
+
+
+def change_request_rows(flow_rows: list[dict], names: dict[str, str], references: dict[str, str],
+                        warning_codes: dict[str, list[str]] | None = None) -> list[dict]:
+    """One row per (source addresses, destination addresses, protocol): ports merged, flows listed.
+
+    flow_rows are the deployment's flows (planner.deployment_flows); names maps component ids to
+    display names; references maps a flow id to its reference text; warning_codes maps a flow id to
+    the codes of the plan warnings that name it.
+    """
+    grouped: dict[tuple[str, str, str], list[dict]] = {}
+    for row in flow_rows:
+        grouped.setdefault((row["source_addresses"], row["destination_addresses"], row["protocol"]), []).append(row)
+    rows = []
+    for (source_addresses, destination_addresses, protocol), members in grouped.items():
+        sources = sorted({row["source"] for row in members})
+        destinations = sorted({row["destination"] for row in members})
+        flows = sorted({row["flow_id"] for row in members})
+        rows.append({
+            "source": "; ".join(names.get(item, item) for item in sources),
+            "source_hosts": " ".join(_unique(host for row in members for host in row["source_hosts"].split())),
+            "source_addresses": source_addresses,
+            "destination": "; ".join(names.get(item, item) for item in destinations),
+            "destination_hosts": " ".join(_unique(host for row in members for host in row["destination_hosts"].split())),
+            "destination_addresses": destination_addresses,
+            "protocol": protocol,
+            "ports": merged_ports(row["ports"] for row in members) if protocol in ("tcp", "udp") else "",
+            "flow_ids": " ".join(flows),
+            "references": "; ".join(_unique(references.get(flow, "") for flow in flows)),
+            "description": "; ".join(_unique(row["description"] for row in members)),
+            "warnings": " ".join(sorted({code for flow in flows for code in (warning_codes or {}).get(flow, ())})),
+            "_sort": (sources, destinations, protocol, source_addresses, destination_addresses),
+        })
+    rows.sort(key=lambda row: row.pop("_sort"))
+    width = max(3, len(str(len(rows))))
+    for number, row in enumerate(rows, start=1):
+        row["change"] = f"CR-{number:0{width}d}"
+    return [{column: row[column] for column in CHANGE_REQUEST_COLUMNS} for row in rows]
+
+
+def change_request_csv(rows: list[dict]) -> str:
+    """The change-request rows as CSV text."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CHANGE_REQUEST_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def cell_text(value) -> str:
+    """A value as Excel accepts it: no control characters, at most CELL_LIMIT characters."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return text if len(text) <= CELL_LIMIT else text[:CELL_LIMIT - len(_CUT_NOTE)] + _CUT_NOTE
+
+
+def _sheet(workbook, title: str, columns, rows, first: bool = False):
+    sheet = workbook.active if first else workbook.create_sheet()
+    sheet.title = title
+    sheet.append(list(columns))
+    for row in rows:
+        sheet.append([cell_text(row.get(column, "")) for column in columns])
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor="2C3E50")
+    for cell in sheet[1]:
+        cell.font = header_font
+        cell.fill = header_fill
+        cell.alignment = Alignment(vertical="top")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = wrap
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = _WIDTHS.get(column, 20)
+    sheet.freeze_panes = "A2"
+    if rows:
+        sheet.auto_filter.ref = sheet.dimensions
+    return sheet
+
+
+def change_request_xlsx(rows: list[dict], warnings: list[dict], about: list[tuple[str, str]]) -> bytes:
+    """The change request as an XLSX workbook: 'Change request', 'Warnings' and 'About' sheets."""
+    if not HAS_OPENPYXL:
+        raise VdiFirewallError("the Python library 'openpyxl' is required on the controller to write "
+                               "change_request.xlsx (pip install openpyxl)")
+    workbook = Workbook()
+    _sheet(workbook, "Change request", CHANGE_REQUEST_COLUMNS, rows, first=True)
+    _sheet(workbook, "Warnings", WARNING_COLUMNS, warnings)
+    _sheet(workbook, "About", ("item", "value"), [{"item": item, "value": value} for item, value in about])
+    workbook.properties.creator = "vdi.firewall"
+    workbook.properties.title = "Firewall change request"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _reproducible_zip(buffer.getvalue())
+
+
+def _reproducible_zip(data: bytes) -> bytes:
+    """Rewrite an OOXML package with fixed entry times and no creation/modification dates."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>", b"", content)
+            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, content)
+    return output.getvalue()

@@ -1,0 +1,396 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The plan as one self-contained HTML page (inline CSS, JavaScript and SVG; nothing loaded from outside)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from html import escape
+
+from ansible_collections.vdi.firewall.plugins.plugin_utils.diagram import TIER_STYLES, WARNING_COLOUR
+
+WARNING_TITLES = {
+    "open_to_any": "Open to any address",
+    "wide_source": "Very wide source",
+    "plaintext": "Plaintext with a secure alternative",
+    "dynamic_rpc_range": "Whole dynamic RPC range",
+}
+
+_CSS = """
+:root { --ink: #1f2d3a; --muted: #5d6d7e; --line: #d5dde5; --band: #f5f7f9; --accent: #1f6fb2; --warn: #b03a2e;
+        --warn-bg: #fdecea; --ok: #1e8449; --note-bg: #fff8e1; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", Arial, sans-serif;
+       color: var(--ink); background: #fff; }
+header.top { background: #1f2d3a; color: #fff; padding: 18px 28px 14px; }
+header.top h1 { margin: 0 0 4px; font-size: 22px; font-weight: 600; }
+header.top p { margin: 0; color: #c9d4df; font-size: 13px; }
+header.top code { color: #fff; }
+nav { position: sticky; top: 0; z-index: 5; background: #fff; border-bottom: 1px solid var(--line); padding: 8px 28px; }
+nav a { color: var(--accent); text-decoration: none; margin-right: 18px; font-weight: 500; }
+nav a:hover { text-decoration: underline; }
+main { padding: 8px 28px 40px; max-width: 1600px; }
+section { margin-top: 26px; }
+h2 { font-size: 18px; margin: 0 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
+h3 { font-size: 15px; margin: 16px 0 6px; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 6px 0 14px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px; min-width: 130px; background: var(--band); }
+.card .value { font-size: 24px; font-weight: 600; }
+.card .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+.card.warn { background: var(--warn-bg); border-color: #f1b7b0; }
+.card.warn .value { color: var(--warn); }
+table { border-collapse: collapse; width: 100%; margin: 4px 0 10px; font-size: 13px; }
+th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); }
+th { background: #eef2f6; font-weight: 600; white-space: nowrap; }
+table.sortable th { cursor: pointer; user-select: none; }
+table.sortable th::after { content: " \\2195"; color: #a0acb8; font-size: 11px; }
+table.sortable th[aria-sort="ascending"]::after { content: " \\25B2"; color: var(--accent); }
+table.sortable th[aria-sort="descending"]::after { content: " \\25BC"; color: var(--accent); }
+tbody tr:nth-child(even) { background: #fafbfc; }
+tr.has-warning td:first-child { box-shadow: inset 3px 0 0 var(--warn); }
+td.num, td.ports { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.small { color: var(--muted); font-size: 12px; }
+.addr { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12px; }
+.tag { display: inline-block; padding: 0 6px; border-radius: 9px; font-size: 11px; line-height: 18px;
+       background: #e3eaf1; color: #34495e; margin: 1px 2px 1px 0; white-space: nowrap; }
+.tag.warn { background: var(--warn-bg); color: var(--warn); }
+.tag.edge { background: #fde8cf; color: #8a4b08; }
+.tag.internal { background: #dce9f7; color: #1b4f72; }
+.tag.outside { background: #ececec; color: #555; }
+.notice { border: 1px solid #f0c36d; background: var(--note-bg); padding: 10px 14px; border-radius: 6px; margin: 8px 0; }
+.notice.error { border-color: #f1b7b0; background: var(--warn-bg); }
+.controls { display: flex; align-items: center; gap: 12px; margin: 6px 0; flex-wrap: wrap; }
+.controls input[type=search] { width: 420px; max-width: 100%; padding: 6px 10px; border: 1px solid #b8c4d0; border-radius: 6px;
+                               font-size: 14px; }
+.controls button { padding: 5px 12px; border: 1px solid #b8c4d0; background: #fff; border-radius: 6px; cursor: pointer; }
+.diagram { border: 1px solid var(--line); border-radius: 8px; padding: 8px; overflow: auto; max-height: 85vh;
+           background: #fff; }
+.diagram.fit svg { width: 100%; height: auto; }
+.legend { display: flex; flex-wrap: wrap; gap: 16px; margin: 4px 0 8px; font-size: 12px; color: var(--muted); }
+.legend .chip { display: inline-flex; align-items: center; gap: 6px; }
+.legend .swatch { display: inline-block; width: 18px; height: 12px; border: 1.5px solid; border-radius: 3px; }
+.legend .line { display: inline-block; width: 22px; height: 3px; }
+details.host { border: 1px solid var(--line); border-radius: 8px; margin: 8px 0; padding: 0 12px; }
+details.host > summary { cursor: pointer; padding: 9px 0; font-weight: 600; }
+details.host > summary .small { font-weight: 400; }
+details.host[open] > summary { border-bottom: 1px solid var(--line); margin-bottom: 6px; }
+ul.plain { margin: 4px 0 10px; padding-left: 18px; }
+footer { color: var(--muted); font-size: 12px; padding: 20px 28px; border-top: 1px solid var(--line); }
+@media print {
+  nav, .controls { display: none; }
+  details.host { break-inside: avoid; }
+  .diagram { overflow: visible; }
+  .diagram svg { width: 100% !important; height: auto !important; }
+}
+"""
+
+_JS = """
+(function () {
+  "use strict";
+  function text(cell) {
+    return (cell.getAttribute("data-sort") || cell.textContent || "").trim();
+  }
+  var collator = new Intl.Collator(undefined, {numeric: true, sensitivity: "base"});
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
+    var headers = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(headers, function (header, index) {
+      header.tabIndex = 0;
+      header.setAttribute("aria-sort", "none");
+      header.title = "Sort by " + header.textContent;
+      function sort() {
+        var ascending = header.getAttribute("aria-sort") !== "ascending";
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var order = collator.compare(text(a.cells[index]), text(b.cells[index]));
+          return ascending ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+        Array.prototype.forEach.call(headers, function (other) { other.setAttribute("aria-sort", "none"); });
+        header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+      }
+      header.addEventListener("click", sort);
+      header.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); sort(); }
+      });
+    });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("input[data-filter]"), function (input) {
+    var target = document.getElementById(input.getAttribute("data-filter"));
+    var counter = document.getElementById(input.getAttribute("data-count"));
+    var items = Array.prototype.slice.call(target.querySelectorAll(".filter-item"));
+    var texts = items.map(function (item) { return item.textContent.toLowerCase(); });
+    function apply() {
+      var terms = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
+      var shown = 0;
+      items.forEach(function (item, position) {
+        var match = terms.every(function (term) { return texts[position].indexOf(term) !== -1; });
+        item.hidden = !match;
+        if (match) { shown += 1; }
+      });
+      if (counter) { counter.textContent = shown + " of " + items.length + " shown"; }
+    }
+    input.addEventListener("input", apply);
+    apply();
+  });
+  var toggle = document.getElementById("diagram-size");
+  var diagram = document.getElementById("diagram");
+  if (toggle && diagram) {
+    toggle.addEventListener("click", function () {
+      var fit = diagram.classList.toggle("fit");
+      toggle.textContent = fit ? "Actual size" : "Fit to width";
+      diagram.scrollLeft = 0;
+    });
+  }
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details"), function (item) { item.open = true; });
+  });
+}());
+"""
+
+
+def _e(value) -> str:
+    return escape(str(value), quote=True)
+
+
+def _tags(items, css: str = "") -> str:
+    return "".join(f'<span class="tag {css}">{_e(item)}</span>' for item in items)
+
+
+def _addresses(items) -> str:
+    return "<br>".join(f'<span class="addr">{_e(item)}</span>' for item in items)
+
+
+def _card(value, label: str, warn: bool = False) -> str:
+    return (f'<div class="card{" warn" if warn else ""}"><div class="value">{_e(value)}</div>'
+            f'<div class="label">{_e(label)}</div></div>')
+
+
+def _filter_box(target: str, placeholder: str) -> str:
+    return (f'<div class="controls"><input type="search" id="{target}-filter" data-filter="{target}" '
+            f'data-count="{target}-count" placeholder="{_e(placeholder)}" aria-label="{_e(placeholder)}">'
+            f'<span class="small" id="{target}-count"></span></div>')
+
+
+def _summary(model: dict) -> str:
+    summary = model["summary"]
+    counts = summary.get("warning_counts", {})
+    cards = "".join((
+        _card(summary["hosts"], "hosts planned"),
+        _card(summary["rules"], "host rules"),
+        _card(len(model["flows"]), "flows between peers"),
+        _card(len(model["change_request"]), "change-request rows"),
+        _card(summary["warnings"], "warnings", warn=bool(summary["warnings"])),
+        _card(summary["unresolved"], "unresolved flows", warn=bool(summary["unresolved"])),
+    ))
+    settings = model["settings"]
+    rows = [
+        ("Products", ", ".join(model["products"]) or "none"),
+        ("Plan fingerprint", model["fingerprint"]),
+        ("Secure only (vdi_firewall_secure_only)",
+         "on: " + f"{summary.get('omitted_plaintext', 0)} plaintext port(s) left out where a secure alternative is documented"
+         if settings["secure_only"] else "off: plaintext ports with a documented secure alternative are kept and flagged"),
+        ("Warnings", ", ".join(f"{WARNING_TITLES.get(code, code)}: {count}" for code, count in counts.items()) or "none"),
+        ("Exports", ", ".join(model["exports"])),
+    ]
+    settings_html = "".join(f"<tr><th>{_e(key)}</th><td>{_e(value)}</td></tr>" for key, value in rows)
+    symbolic = "".join(
+        f"<tr><td><code>{_e(item['name'])}</code></td><td class=\"ports\">{_e(item['value'])}</td>"
+        f"<td>{'default' if item['value'] == item['default'] else 'set by vdi_firewall_symbolic_ports (default ' + _e(item['default']) + ')'}</td>"
+        f"<td>{_e(item['description'])}</td></tr>"
+        for item in settings["symbolic_ports"])
+    symbolic_html = (f"<h3>Symbolic ports in these flows</h3><table><thead><tr><th>Name</th><th>Ports</th><th>Source</th>"
+                     f"<th>Meaning</th></tr></thead><tbody>{symbolic}</tbody></table>") if symbolic else ""
+    components = "".join(
+        f"<tr class=\"filter-item\"><td>{_e(item['name'])}<div class=\"small\"><code>{_e(item['id'])}</code></div></td>"
+        f"<td>{_tags([item['tier']], item['tier'])}</td><td>{_e(', '.join(item['hosts'])) or '<span class=small>endpoint</span>'}</td>"
+        f"<td>{_addresses(item['addresses'])}</td></tr>"
+        for item in model["components"])
+    return (
+        f'<section id="summary"><h2>Deployment summary</h2><div class="cards">{cards}</div>'
+        f"<table>{settings_html}</table>{symbolic_html}"
+        f'<h3>Components</h3><table class="sortable" id="components"><thead><tr><th>Component</th><th>Tier</th>'
+        f"<th>Hosts</th><th>Addresses</th></tr></thead><tbody>{components}</tbody></table></section>"
+    )
+
+
+def _warnings(model: dict) -> str:
+    items = model["warnings"]
+    if not items:
+        return '<section id="warnings"><h2>Least-privilege warnings</h2><p>No warnings.</p></section>'
+    rows = "".join(
+        f"<tr class=\"filter-item\"><td>{_tags([WARNING_TITLES.get(item['code'], item['code'])], 'warn')}</td>"
+        f"<td><code>{_e(item['rule'])}</code></td><td>{_e(item['message'])}</td>"
+        f"<td>{_e(', '.join(item['hosts']))}</td><td class=\"small\">{_e(' '.join(item['flows']))}</td></tr>"
+        for item in items)
+    return (
+        '<section id="warnings"><h2>Least-privilege warnings</h2>'
+        '<p class="small">Found while planning: inbound rules open to any address or very wide CIDRs on internal '
+        "components, plaintext ports where the document offers a secure alternative between the same components, "
+        "and rules opening a whole dynamic RPC range.</p>"
+        + _filter_box("warning-table", "Filter warnings (host, rule, code ...)")
+        + '<table class="sortable" id="warning-table"><thead><tr><th>Warning</th><th>Rule</th><th>Detail</th>'
+        f"<th>Hosts</th><th>Flows</th></tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
+def _svg_in_pixels(svg: str) -> str:
+    """Graphviz sizes the SVG in points; the same numbers in CSS pixels read well on screen (75 %)."""
+    head_end = svg.find(">") + 1
+    head = re.sub(r'(width|height)="([0-9.]+)pt"', r'\1="\2px"', svg[:head_end])
+    return head + svg[head_end:]
+
+
+def _legend() -> str:
+    chips = "".join(
+        f'<span class="chip"><span class="swatch" style="background:{fill};border-color:{border}"></span>{_e(text)}</span>'
+        for fill, border, text in TIER_STYLES.values())
+    return (f'<div class="legend">{chips}<span class="chip"><span class="line" style="background:{WARNING_COLOUR}"></span>'
+            "flow with a warning</span></div>")
+
+
+def _diagram(model: dict) -> str:
+    diagram = model["diagram"]
+    if diagram.get("svg"):
+        body = (
+            '<div class="controls"><button type="button" id="diagram-size">Fit to width</button>'
+            '<span class="small">Boxes are components (with their hosts or endpoint addresses); arrows are flows '
+            "from source to destination, labelled with protocols and ports. Drawn by Graphviz; hover for details.</span></div>"
+            + _legend()
+            + f'<div class="diagram" id="diagram">{_svg_in_pixels(diagram["svg"])}</div>'
+        )
+    else:
+        body = (f'<div class="notice error" id="diagram-missing" role="alert"><strong>Diagram not drawn.</strong> '
+                f"{_e(diagram.get('notice') or 'no diagram')}. The rest of this report is complete.</div>")
+    return f'<section id="diagram-section"><h2>Components and flows</h2>{body}</section>'
+
+
+def _flows(model: dict) -> str:
+    rows = []
+    for row in model["flows"]:
+        warned = bool(row["warnings"])
+        rows.append(
+            f"<tr class=\"filter-item{' has-warning' if warned else ''}\">"
+            f"<td title=\"{_e(row['source_title'])}\">{_e(row['source_name'])}"
+            f"<div class=\"small\">{_e(row['source_detail'])}</div></td>"
+            f"<td title=\"{_e(row['destination_title'])}\">{_e(row['destination_name'])}"
+            f"<div class=\"small\">{_e(row['destination_detail'])}</div></td>"
+            f"<td>{_e(row['protocol'])}</td><td class=\"ports\">{_e(row['ports'].replace(',', ', '))}</td>"
+            f"<td>{_e(row['description'])}{_tags([WARNING_TITLES.get(code, code) for code in row['warnings']], 'warn')}"
+            f"{('<div class=small>feature ' + _e(row['feature']) + '</div>') if row['feature'] else ''}</td>"
+            f"<td title=\"{_e(row['reference_files'])}\">{_e(row['reference'])}</td>"
+            f"<td class=\"small\"><code>{_e(row['flow_id'])}</code></td></tr>"
+        )
+    return (
+        '<section id="flows"><h2>Flow matrix</h2>'
+        '<p class="small">Every documented flow between real peers of this deployment. Type to filter (all words must '
+        "match: component, host, address, port, description, document ...); click a column header to sort.</p>"
+        + _filter_box("flow-table", "Filter flows, e.g. storefront 443")
+        + '<table class="sortable" id="flow-table"><thead><tr><th>Source</th><th>Destination</th><th>Protocol</th>'
+        "<th>Ports</th><th>Why</th><th>Document reference</th><th>Flow</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def _rules_table(rules: list[dict], warned_rules: set) -> str:
+    warned = ' class="has-warning"'
+    rows = "".join(
+        f"<tr{warned if rule['name'] in warned_rules else ''}><td><code>{_e(rule['name'])}</code></td>"
+        f"<td>{'in' if rule['direction'] == 'in' else 'out'}</td><td>{_e(rule['protocol'])}</td>"
+        f"<td class=\"ports\">{_e(', '.join(rule['local_ports'] or rule['remote_ports']) or 'all')}</td>"
+        f"<td>{_addresses(rule['remote_addresses'])}</td><td>{_e(rule['description'])}</td>"
+        f"<td class=\"small\">{_e(' '.join(rule['flows']))}</td></tr>"
+        for rule in rules)
+    return ('<table class="sortable"><thead><tr><th>Rule</th><th>Dir.</th><th>Protocol</th><th>Ports</th>'
+            f"<th>Remote addresses</th><th>Peers</th><th>Flows</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def _hosts(model: dict) -> str:
+    parts = []
+    for group in model["host_groups"]:
+        names = [host["name"] for host in group["hosts"]]
+        warned_rules = {warning["rule"] for warning in group["warnings"]}
+        title = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        counts = f"{len(group['rules'])} rules" + (f", {len(group['warnings'])} warnings" if group["warnings"] else "")
+        hosts = "".join(f"<tr><td>{_e(host['name'])}</td><td>{_addresses(host['addresses'])}</td></tr>" for host in group["hosts"])
+        body = [
+            f"<p>{_tags(group['component_names'])}</p>",
+            f"<table><thead><tr><th>Host</th><th>Addresses</th></tr></thead><tbody>{hosts}</tbody></table>",
+            _rules_table(group["rules"], warned_rules),
+        ]
+        if group["warnings"]:
+            body.append("<h3>Warnings</h3><ul class=\"plain\">" + "".join(
+                f"<li>{_tags([WARNING_TITLES.get(item['code'], item['code'])], 'warn')} {_e(item['message'])}</li>"
+                for item in group["warnings"]) + "</ul>")
+        if group["omitted"]:
+            body.append("<h3>Plaintext left out (secure only)</h3><ul class=\"plain\">" + "".join(
+                f"<li><code>{_e(item['flow'])}</code> {_e(item['protocol'])}/{_e(item['port'])}: {_e(item['reason'])}</li>"
+                for item in group["omitted"]) + "</ul>")
+        if group["unresolved"]:
+            body.append("<h3>Flows without a peer</h3><ul class=\"plain\">" + "".join(
+                f"<li><code>{_e(item['flow'])}</code> ({_e(item['direction'])}, peer <code>{_e(item['peer'])}</code>): "
+                f"{_e(item['description'])}</li>" for item in group["unresolved"]) + "</ul>")
+        parts.append(
+            f'<details class="host filter-item" id="host-{_e(names[0])}"><summary>{_e(title)} '
+            f'<span class="small">— {_e(", ".join(group["component_names"]))} — {_e(counts)}</span>'
+            f"<span hidden>{_e(' '.join(names))}</span></summary>{''.join(body)}</details>"
+        )
+    return (
+        '<section id="hosts"><h2>Hosts and their rules</h2>'
+        '<p class="small">Hosts with identical rules are shown together. Open a host to see its components, '
+        "addresses, rules, warnings and flows without a peer.</p>"
+        + _filter_box("host-list", "Filter hosts by name or component")
+        + f'<div id="host-list">{"".join(parts)}</div></section>'
+    )
+
+
+def _unresolved(model: dict) -> str:
+    items = model["unresolved"]
+    if not items:
+        return ""
+    rows = "".join(
+        f"<tr><td><code>{_e(item['flow'])}</code></td><td>{_e(item['direction'])}</td><td><code>{_e(item['peer'])}</code></td>"
+        f"<td>{_e(item['description'])}</td><td>{_e(', '.join(item['hosts']))}</td></tr>" for item in items)
+    return ('<section id="unresolved"><h2>Flows without a peer</h2><p class="small">The catalog asks for these peers '
+            "but the inventory has no host and vdi_firewall_endpoints no address for them: no rule was planned.</p>"
+            '<table class="sortable"><thead><tr><th>Flow</th><th>Dir.</th><th>Peer</th><th>Why</th><th>Hosts</th></tr>'
+            f"</thead><tbody>{rows}</tbody></table></section>")
+
+
+def _documents(model: dict) -> str:
+    rows = "".join(f"<tr><td><code>{_e(name)}</code></td><td>{_e(item['title'])}</td><td>{_e(item['language'])}</td></tr>"
+                   for name, item in model["documents"].items())
+    return ('<section id="documents"><h2>Source documents</h2><table><thead><tr><th>File</th><th>Title</th>'
+            f"<th>Language</th></tr></thead><tbody>{rows}</tbody></table></section>")
+
+
+def _hash(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+def render_html(model: dict) -> str:
+    """The whole report page."""
+    title = f"Firewall plan: {', '.join(model['products']) or 'deployment'}"
+    policy = (f"default-src 'none'; style-src 'unsafe-inline'; script-src '{_hash(_JS)}'; img-src data:; "
+              "base-uri 'none'; form-action 'none'")
+    nav = "".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in (
+        ("summary", "Summary"), ("warnings", f"Warnings ({model['summary']['warnings']})"),
+        ("diagram-section", "Diagram"), ("flows", "Flow matrix"), ("hosts", "Hosts"),
+        *((("unresolved", "Unresolved"),) if model["unresolved"] else ()), ("documents", "Documents")))
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
+        f'<header class="top"><h1>{_e(title)}</h1><p>Change-request report written by <code>vdi.firewall.plan</code> '
+        f"from the vendors' port tables and the inventory · plan fingerprint <code>{_e(model['fingerprint'])}</code></p></header>"
+        f"<nav>{nav}</nav><main>"
+        + _summary(model) + _warnings(model) + _diagram(model) + _flows(model) + _hosts(model) + _unresolved(model)
+        + _documents(model)
+        + "</main><footer>Self-contained page: no network access is needed to read, filter or print it. "
+        "The plan fingerprint is the SHA-256 of the planned rules (first 16 hex digits): the same plan always "
+        f"gives the same fingerprint.</footer><script>{_JS}</script></body></html>\n"
+    )
