@@ -1,0 +1,141 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin: every network device's ACLs between zones, once, on the controller."""
+
+from __future__ import annotations
+
+import os
+
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.vdi.firewall.plugins.module_utils._device_acls_argspec import DEVICE_ACLS_ARGUMENT_SPEC
+from ansible_collections.vdi.firewall.plugins.plugin_utils.acl import (
+    DeviceInput,
+    acl_files,
+    build_device_acls,
+    catalog_texts,
+    normalise_options,
+)
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host_inputs
+from ansible_collections.vdi.firewall.plugins.plugin_utils.platforms import host_platform
+from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import build_topology, deployment_flows, plan_hosts
+from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import write_files
+
+display = Display()
+
+DEVICE_VARIABLES = {
+    "network_os": "ansible_network_os",
+    "zones": "vdi_firewall_zones",
+    "device_zones": "vdi_firewall_device_zones",
+    "address": "vdi_firewall_address",
+    "ansible_host": "ansible_host",
+    "connection": "ansible_connection",
+    "port": "ansible_port",
+    "management_cidrs": "vdi_firewall_management_cidrs",
+}
+
+
+def _plain(value):
+    """Ansible's lazy containers as plain Python data."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _device_input(name: str, variables) -> DeviceInput:
+    values = {field: _plain(variables.get(variable)) if variable in variables else None
+              for field, variable in DEVICE_VARIABLES.items()}
+    return DeviceInput(name=name, **values)
+
+
+def _remove_stale(output_dir: str, inventory_hosts, check_mode: bool) -> list[str]:
+    """Remove acls/<device>.csv of devices no longer in the inventory (a sliced run keeps the others')."""
+    folder = os.path.join(output_dir, "acls")
+    removed = []
+    if not os.path.isdir(folder):
+        return removed
+    for name in sorted(os.listdir(folder)):
+        relative = f"acls/{name}"
+        if name.endswith(".csv") and name[:-len(".csv")] not in inventory_hosts:
+            removed.append(relative)
+            if not check_mode:
+                os.remove(os.path.join(folder, name))
+    return removed
+
+
+class ActionModule(ActionBase):
+    """Work out the ACLs of the play's network devices from the whole inventory, in one pass."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        _validation, args = self.validate_argument_spec(argument_spec=DEVICE_ACLS_ARGUMENT_SPEC)
+
+        def setting(option: str, variable: str):
+            value = args.get(option)
+            return value if value is not None else task_vars.get(variable)
+
+        hostvars = task_vars.get("hostvars") or {}
+        names = args.get("devices") or task_vars.get("ansible_play_hosts_all") or []
+        try:
+            unknown = [name for name in names if name not in hostvars]
+            if unknown:
+                raise VdiFirewallError(f"device '{unknown[0]}' is not in the inventory")
+            options = normalise_options(
+                return_traffic=args["return_traffic"],
+                log_deny=args["log_deny"],
+                afis=args["afis"],
+                icmpv6_essential=args["icmpv6_essential"],
+                management_host_ports=args.get("management_host_ports"),
+                management_device_ports=args.get("management_device_ports"),
+            )
+            catalog = load_catalog(args.get("catalog_dir"))
+            topology = build_topology(
+                catalog,
+                host_inputs(task_vars),
+                group_map=setting("group_map", "vdi_firewall_group_map"),
+                endpoints=setting("endpoints", "vdi_firewall_endpoints"),
+                symbolic_ports=setting("symbolic_ports", "vdi_firewall_symbolic_ports"),
+            )
+            plans = plan_hosts(topology)
+            rows = deployment_flows(topology, plans)
+            references, descriptions = catalog_texts(catalog)
+            hosts = {host: {"addresses": list(addresses), "platform": host_platform(hostvars[host], host)}
+                     for host, addresses in topology.host_addresses.items()}
+            devices = build_device_acls(
+                [_device_input(name, hostvars[name]) for name in names],
+                rows, hosts, options, references, descriptions,
+            )
+            changes = {"written": [], "removed": []}
+            if args.get("output_dir"):
+                files = acl_files(devices)
+                changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode, purge_dirs=())
+                inventory_hosts = set((task_vars.get("groups") or {}).get("all", ())) | set(hostvars)
+                changes["removed"] = _remove_stale(args["output_dir"], inventory_hosts, self._task.check_mode)
+        except (VdiFirewallError, TypeError, OSError) as exc:
+            result.update(failed=True, msg=f"vdi.firewall.device_acls: {exc}")
+            return result
+        warnings = [warning for device in devices.values() for warning in device["warnings"]]
+        for warning in warnings:
+            display.warning(f"vdi.firewall.device_acls: {warning}")
+        result.update(
+            changed=bool(changes["written"] or changes["removed"]),
+            devices=devices,
+            summary={
+                "devices": len(devices),
+                "acls": sum(len(group["acls"]) for device in devices.values() for group in device["acls"]),
+                "entries": sum(len(device["entries"]) for device in devices.values()),
+                "flows": len(rows),
+            },
+            files_written=changes["written"],
+            files_removed=changes["removed"],
+        )
+        return result
