@@ -9,7 +9,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build/collections
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup example export benchmark test unit lint sanity build clean
+.PHONY: setup example export benchmark benchmark-firewalld test unit lint sanity molecule build clean
 
 .build/system-deps: requirements/apt.txt
 	scripts/install-system-deps.sh
@@ -39,8 +39,17 @@ export: setup
 benchmark: setup
 	$(PY) benchmarks/plan_speed.py
 
-## Every test: pytest (unit and playbook tests), ansible-lint (production), ansible-test sanity.
-test: unit lint sanity
+## firewalld role vs a loop of ansible.posix.firewalld (150 rules and 1 rule), in one container.
+benchmark-firewalld: setup
+	scripts/podman-setup.sh && scripts/build-image.sh && $(PY) benchmarks/firewalld_apply.py
+
+## Every test: pytest (unit, playbook, AWX and browser tests), ansible-lint (production),
+## ansible-test sanity, and the molecule scenarios (root: podman containers, real packets).
+test: unit lint sanity molecule
+
+## The Linux backends in podman containers: the firewalld and nftables molecule scenarios.
+molecule: setup
+	scripts/molecule.sh
 
 unit: setup
 	$(PY) -m pytest -q tests

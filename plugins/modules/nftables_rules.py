@@ -1,0 +1,276 @@
+#!/usr/bin/python
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Apply a host's whole rule set as one owned nftables table."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: nftables_rules
+author: vdi.firewall contributors (@vdi-firewall)
+short_description: Apply a host's rule set as one owned nftables table, atomically and persistently
+version_added: 1.0.0
+description:
+  - Renders a whole rule list (as the planner of this collection produces it) as the nftables table
+    C(inet vdi_firewall), checks it with C(nft -c), loads it with C(nft -f) in one transaction that
+    deletes and recreates the table, and persists it in O(path).
+  - Other tables are never touched. The table's C(input) chain drops by default and accepts
+    established and related traffic, loopback, IPv6 neighbour discovery, the O(management) entries
+    and the inbound rules. Its C(output) chain accepts everything unless O(restrict_outbound) is true.
+  - Addresses and ports of a rule go into anonymous sets, one statement per address family; the
+    rule's name is the statement's comment.
+  - Idempotent. After loading, the module records a digest of the table as the kernel lists it at
+    the end of O(path). A later run changes nothing when O(path) holds the same ruleset and the live
+    table still has that digest; a table changed by hand, or missing (not loaded after a reboot), is
+    loaded again.
+  - A ruleset that C(nft -c) rejects is never loaded - the previous table and O(path) stay as they
+    were. The kernel applies the load as one transaction, so it also applies whole or not at all.
+options:
+  rules:
+    description:
+      - The host's rules. Each is a dictionary with C(name) (unique, characters C([a-z0-9_+.-])),
+        C(direction) (C(in) or C(out)), C(protocol) (C(tcp), C(udp), C(icmp), C(icmpv6), C(vrrp),
+        C(gre) or C(esp)), C(local_ports) and C(remote_ports) (lists of ports and C(a-b) ranges;
+        empty means any port), C(remote_addresses) (IPv4 and IPv6 addresses or CIDRs; never empty,
+        C(0.0.0.0/0) and C(::/0) for any address), and optionally C(flows) and C(description).
+        Other keys are ignored.
+      - Inbound rules match C(local_ports) as destination ports and C(remote_ports) as source ports;
+        outbound rules the other way round.
+      - C(icmp) rules apply to their IPv4 addresses only, C(icmpv6) rules to their IPv6 addresses only.
+    type: list
+    elements: dict
+    default: []
+  management:
+    description:
+      - Management access that is always accepted, before any rule, for example the SSH port from the
+        Ansible controller. Each entry is C(protocol) (C(tcp) or C(udp), default C(tcp)), C(port) and
+        C(remote_addresses) (never empty).
+    type: list
+    elements: dict
+    default: []
+  restrict_outbound:
+    description:
+      - When false (the default), the output chain accepts everything and outbound rules are left out.
+      - When true, the output chain accepts established and related traffic, loopback, IPv6 neighbour
+        discovery and the outbound rules, and rejects every other new outbound connection. DNS, NTP,
+        package mirrors and the like need rules of their own.
+    type: bool
+    default: false
+  path:
+    description:
+      - Where the ruleset is persisted. Include it from the ruleset that C(nftables.service) loads at
+        boot (C(/etc/nftables.conf) on Debian and Ubuntu, C(/etc/sysconfig/nftables.conf) on RHEL);
+        the P(vdi.firewall.nftables#role) role does that.
+      - Its directory is created when missing.
+    type: path
+    default: /etc/nftables.d/vdi_firewall.nft
+  state:
+    description:
+      - V(present) loads and persists the table; V(absent) deletes the table and O(path).
+    type: str
+    choices: [present, absent]
+    default: present
+notes:
+  - Needs the C(nft) command (package C(nftables)) and the C(CAP_NET_ADMIN) capability (root).
+  - Do not run it on a host where firewalld is running - firewalld manages nftables itself.
+attributes:
+  check_mode:
+    support: full
+    description: Predicts exactly the change a real run makes; the ruleset is checked with C(nft -c) in check mode too.
+  diff_mode:
+    support: full
+    description: Shows the persisted ruleset before and after.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on the Linux host whose firewall it manages.
+seealso:
+  - module: vdi.firewall.firewalld_rules
+"""
+
+EXAMPLES = r"""
+- name: Apply the host's rules, SSH kept open from the controller
+  vdi.firewall.nftables_rules:
+    rules:
+      - name: vdi-in-tcp-user_device
+        direction: in
+        protocol: tcp
+        local_ports: ["1494", "2598"]
+        remote_ports: []
+        remote_addresses: ["10.0.20.0/24", "fd00:20::/64"]
+    management:
+      - protocol: tcp
+        port: 22
+        remote_addresses: ["192.0.2.10/32"]
+
+- name: Remove the table and its file
+  vdi.firewall.nftables_rules:
+    state: absent
+"""
+
+RETURN = r"""
+ruleset:
+  description: The rendered ruleset (what O(path) holds, without the trailing digest line); empty for O(state=absent).
+  returned: always
+  type: str
+  sample: |
+    table inet vdi_firewall
+    delete table inet vdi_firewall
+    table inet vdi_firewall {
+    ...
+path:
+  description: The file the ruleset is persisted in.
+  returned: always
+  type: str
+  sample: /etc/nftables.d/vdi_firewall.nft
+loaded:
+  description: Whether the table was loaded (or would be, in check mode).
+  returned: always
+  type: bool
+  sample: true
+live_table_matched:
+  description: Whether the live table was the one recorded in O(path) before the run.
+  returned: always
+  type: bool
+  sample: true
+ignored_rules:
+  description: Outbound rules left out because O(restrict_outbound) is false.
+  returned: always
+  type: list
+  elements: str
+  sample: [vdi-out-tcp-citrix_delivery_controller]
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import (
+    RuleError,
+    normalize_management,
+    normalize_rules,
+)
+from ansible_collections.vdi.firewall.plugins.module_utils.nftables_ruleset import (
+    TABLE_FAMILY,
+    TABLE_NAME,
+    live_digest,
+    persisted,
+    render_ruleset,
+    split_persisted,
+)
+
+PREFIX = "vdi.firewall.nftables_rules"
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def _live_table(module, nft):
+    """The owned table as `nft -s list table` prints it, or None when it does not exist."""
+    rc, out, err = module.run_command([nft, "-s", "list", "table", TABLE_FAMILY, TABLE_NAME])
+    if rc == 0:
+        return out
+    if "No such file or directory" in err or "does not exist" in err:
+        return None
+    module.fail_json(msg=f"{PREFIX}: cannot read the nftables ruleset (rc={rc}): {err.strip()}; nothing was applied")
+    return None
+
+
+def _write(module, path, content):
+    """Write the file atomically (temporary file in the same directory, then rename)."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        os.makedirs(directory, mode=0o755)
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".vdi_firewall.")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(content)
+    os.chmod(temporary, 0o644)
+    module.atomic_move(temporary, path)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "rules": {"type": "list", "elements": "dict", "default": []},
+            "management": {"type": "list", "elements": "dict", "default": []},
+            "restrict_outbound": {"type": "bool", "default": False},
+            "path": {"type": "path", "default": "/etc/nftables.d/vdi_firewall.nft"},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        },
+        supports_check_mode=True,
+    )
+    path = module.params["path"]
+    present = module.params["state"] == "present"
+    restrict_outbound = module.params["restrict_outbound"]
+    try:
+        rules = normalize_rules(module.params["rules"]) if present else []
+        management = normalize_management(module.params["management"]) if present else []
+    except RuleError as exc:
+        module.fail_json(msg=f"{PREFIX}: {exc}; nothing was applied")
+    ignored = [rule.name for rule in rules if rule.direction == "out" and not restrict_outbound]
+    ruleset = render_ruleset(rules, management, restrict_outbound) if present else ""
+
+    nft = module.get_bin_path("nft")
+    if not nft:
+        module.fail_json(msg=f"{PREFIX}: the nft command was not found; install the nftables package")
+
+    file_ruleset, recorded_digest = split_persisted(_read(path))
+    listing = _live_table(module, nft)
+    live_matched = listing is not None and recorded_digest == live_digest(listing)
+    if present:
+        changed = file_ruleset != ruleset or not live_matched
+    else:
+        changed = file_ruleset is not None or listing is not None
+
+    result = {
+        "changed": changed,
+        "ruleset": ruleset,
+        "path": path,
+        "loaded": changed and present,
+        "live_table_matched": live_matched,
+        "ignored_rules": ignored,
+    }
+    if module._diff:
+        before = file_ruleset or ""
+        if file_ruleset is not None and not live_matched:
+            before = "# the live table differs from this file (changed by hand, or not loaded)\n" + before
+        result["diff"] = {"before": before, "after": ruleset, "before_header": path, "after_header": path}
+
+    if present:
+        # Checked in check mode too, so that check mode fails exactly where a real run would.
+        rc, _out, err = module.run_command([nft, "-c", "-f", "-"], data=ruleset, binary_data=True)
+        if rc != 0:
+            result.update(changed=False, loaded=False)
+            module.fail_json(
+                msg=f"{PREFIX}: nft rejects the ruleset: {err.strip()}; nothing was applied, "
+                "the previous table and file are unchanged",
+                **result,
+            )
+    if not changed or module.check_mode:
+        module.exit_json(**result)
+
+    if present:
+        rc, _out, err = module.run_command([nft, "-f", "-"], data=ruleset, binary_data=True)
+        if rc != 0:
+            result.update(changed=False, loaded=False)
+            module.fail_json(msg=f"{PREFIX}: nft failed to load the ruleset: {err.strip()}; the previous table is unchanged", **result)
+        listing = _live_table(module, nft) or ""
+        _write(module, path, persisted(ruleset, live_digest(listing)))
+    else:
+        if listing is not None:
+            rc, _out, err = module.run_command([nft, "delete", "table", TABLE_FAMILY, TABLE_NAME])
+            if rc != 0:
+                module.fail_json(msg=f"{PREFIX}: nft failed to delete the table: {err.strip()}", **result)
+        if os.path.exists(path):
+            os.remove(path)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
