@@ -1,0 +1,71 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin: gather every host's probe results into one verification report."""
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.vdi.firewall.plugins.module_utils._argspecs import VERIFY_REPORT_ARGUMENT_SPEC
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import write_files
+from ansible_collections.vdi.firewall.plugins.plugin_utils.verify import flow_outcomes, report_files, result_rows
+
+
+def _results_of(registered):
+    """Probe results of a registered task: vdi.firewall.probe's `results`, or win_powershell's `result.results`."""
+    if not isinstance(registered, dict) or registered.get("skipped"):
+        return None
+    if isinstance(registered.get("results"), list):
+        return registered["results"]
+    inner = registered.get("result")
+    if isinstance(inner, dict) and isinstance(inner.get("results"), list):
+        return inner["results"]
+    return None
+
+
+class ActionModule(ActionBase):
+    """Collect the probe results of the play's hosts, write them, and fail when a flow failed."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        _validation, args = self.validate_argument_spec(argument_spec=VERIFY_REPORT_ARGUMENT_SPEC)
+        hostvars = task_vars.get("hostvars") or {}
+        hosts = args["hosts"] or task_vars.get("ansible_play_hosts_all") or []
+        results_by_host, not_probed = {}, []
+        for host in hosts:
+            variables = hostvars[host] if host in hostvars else {}
+            probed = [_results_of(variables.get(name)) for name in args["results_vars"] if name in variables]
+            probed = [item for item in probed if item is not None]
+            if not probed:
+                not_probed.append(host)
+                continue
+            results_by_host[host] = list(probed[0])
+        rows = result_rows(results_by_host)
+        outcomes = flow_outcomes(rows)
+        failed_flows = sorted(flow for flow, outcome in outcomes.items() if not outcome["passed"])
+        summary = {
+            "hosts_probed": len(results_by_host),
+            "hosts_not_probed": not_probed,
+            "probes": len(rows),
+            "probes_failed": sum(1 for row in rows if not row["passed"]),
+            "flows": len(outcomes),
+            "flows_failed": failed_flows,
+        }
+        changes = {"written": [], "removed": []}
+        if args.get("output_dir"):
+            try:
+                changes = write_files(args["output_dir"], report_files(rows, outcomes, summary),
+                                      check_mode=self._task.check_mode, purge_dirs=())
+            except VdiFirewallError as exc:
+                result.update(failed=True, msg=f"vdi.firewall.verify_report: {exc}")
+                return result
+        result.update(changed=bool(changes["written"]), summary=summary, flows=outcomes, files_written=changes["written"])
+        if failed_flows and args["fail_on_failure"]:
+            details = "; ".join(f"{flow}: {', '.join(outcomes[flow]['failed'][:3])}" for flow in failed_flows[:10])
+            result.update(failed=True, msg=f"{len(failed_flows)} required flow(s) failed: {details}")
+        return result
