@@ -112,3 +112,39 @@ def test_unknown_feature_from_a_survey_fails_clearly(tmp_path, features):
     assert runner.status == "failed"
     failed = [event for event in runner.events if event["event"] == "runner_on_failed"]
     assert "unknown feature 'citrix_nonsense'" in failed[0]["event_data"]["res"]["msg"]
+
+
+def test_job_slices_plan_exactly_what_the_whole_run_plans(tmp_path):
+    """AWX job slicing: each slice sees only its hosts; the topology from the plan job gives it the rest."""
+    from .awx import slice_inventory  # pylint: disable=import-outside-toplevel
+
+    inventory = inventory_json(ROOT / "examples/citrix/inventory.yml")
+    extravars = survey_defaults("VDI firewall | Plan")
+    whole_out = tmp_path / "whole"
+    base = private_data_dir(tmp_path / "whole_job", inventory, dict(extravars, vdi_firewall_output_dir=str(whole_out)))
+    whole = run_job(base, "playbooks/plan.yml")
+    assert whole.status == "successful"
+    stats = [event for event in whole.events if event["event"] == "playbook_on_stats"][0]
+    topology = stats["event_data"]["artifact_data"]["vdi_firewall_topology"]
+    assert topology["citrix_delivery_controller"] == ["192.0.2.21/32", "192.0.2.22/32"]
+
+    sliced_plans = {}
+    for number in (1, 2, 3):
+        out = tmp_path / f"slice{number}"
+        part = slice_inventory(inventory, number, 3)
+        slice_extravars = dict(extravars, vdi_firewall_output_dir=str(out), vdi_firewall_topology=topology)
+        runner = run_job(private_data_dir(tmp_path / f"job{number}", part, slice_extravars), "playbooks/plan.yml")
+        assert runner.status == "successful", runner.stdout.read()
+        planned = {path.stem: json.loads(path.read_text()) for path in (out / "hosts").glob("*.json")}
+        assert set(planned) == set(part["_meta"]["hostvars"])
+        sliced_plans.update(planned)
+    whole_plans = {path.stem: json.loads(path.read_text()) for path in (whole_out / "hosts").glob("*.json")}
+    assert sliced_plans == whole_plans
+
+    # without the topology a slice misses peers: the check above is not vacuous
+    out = tmp_path / "blind"
+    blind = run_job(private_data_dir(tmp_path / "blind_job", slice_inventory(inventory, 1, 3),
+                                     dict(extravars, vdi_firewall_output_dir=str(out))), "playbooks/plan.yml")
+    assert blind.status == "successful"
+    blind_plans = {path.stem: json.loads(path.read_text()) for path in (out / "hosts").glob("*.json")}
+    assert any(blind_plans[host] != whole_plans[host] for host in blind_plans)
