@@ -19,7 +19,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.acl import (
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host_inputs
+from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host_inputs, plain, planner_settings
 from ansible_collections.vdi.firewall.plugins.plugin_utils.platforms import host_platform
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import build_topology, deployment_flows, plan_hosts
 from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import write_files
@@ -38,17 +38,8 @@ DEVICE_VARIABLES = {
 }
 
 
-def _plain(value):
-    """Ansible's lazy containers as plain Python data."""
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
-
-
 def _device_input(name: str, variables) -> DeviceInput:
-    values = {field: _plain(variables.get(variable)) if variable in variables else None
+    values = {field: plain(variables.get(variable)) if variable in variables else None
               for field, variable in DEVICE_VARIABLES.items()}
     return DeviceInput(name=name, **values)
 
@@ -79,10 +70,6 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         _validation, args = self.validate_argument_spec(argument_spec=DEVICE_ACLS_ARGUMENT_SPEC)
 
-        def setting(option: str, variable: str):
-            value = args.get(option)
-            return value if value is not None else task_vars.get(variable)
-
         hostvars = task_vars.get("hostvars") or {}
         names = args.get("devices") or task_vars.get("ansible_play_hosts_all") or []
         try:
@@ -98,13 +85,7 @@ class ActionModule(ActionBase):
                 management_device_ports=args.get("management_device_ports"),
             )
             catalog = load_catalog(args.get("catalog_dir"))
-            topology = build_topology(
-                catalog,
-                host_inputs(task_vars),
-                group_map=setting("group_map", "vdi_firewall_group_map"),
-                endpoints=setting("endpoints", "vdi_firewall_endpoints"),
-                symbolic_ports=setting("symbolic_ports", "vdi_firewall_symbolic_ports"),
-            )
+            topology = build_topology(catalog, host_inputs(task_vars), **planner_settings(task_vars, args))
             plans = plan_hosts(topology)
             rows = deployment_flows(topology, plans)
             references, descriptions = catalog_texts(catalog)

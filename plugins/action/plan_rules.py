@@ -4,20 +4,18 @@
 
 from __future__ import annotations
 
-from ansible.module_utils.common.validation import check_type_bool
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vdi.firewall.plugins.module_utils._argspecs import PLAN_RULES_ARGUMENT_SPEC
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host_inputs
+from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import as_bool, host_inputs, planner_settings
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
     build_topology,
     deployment_flows,
     deployment_topology,
     plan_hosts,
     summarise,
-    with_topology,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import (
     REPORT_FILES,
@@ -38,31 +36,12 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         _validation, args = self.validate_argument_spec(argument_spec=PLAN_RULES_ARGUMENT_SPEC)
 
-        def setting(option: str, variable: str):
-            value = args.get(option)
-            return value if value is not None else task_vars.get(variable)
-
-        def boolean(option: str, variable: str) -> bool:
-            value = setting(option, variable)
-            try:
-                return check_type_bool(value) if value is not None else False
-            except TypeError as exc:
-                raise VdiFirewallError(f"{variable} (or the option {option}): {exc}") from exc
-
         notices: list[str] = []
         try:
-            strict = boolean("strict", "vdi_firewall_strict")
+            strict = as_bool(args["strict"] if args.get("strict") is not None else task_vars.get("vdi_firewall_strict"),
+                             "vdi_firewall_strict")
             catalog = load_catalog(args.get("catalog_dir"))
-            topology = build_topology(
-                catalog,
-                host_inputs(task_vars),
-                group_map=setting("group_map", "vdi_firewall_group_map"),
-                endpoints=with_topology(setting("endpoints", "vdi_firewall_endpoints"),
-                                        setting("topology", "vdi_firewall_topology")),
-                symbolic_ports=setting("symbolic_ports", "vdi_firewall_symbolic_ports"),
-                secure_only=boolean("secure_only", "vdi_firewall_secure_only"),
-                tiers=setting("tiers", "vdi_firewall_tiers"),
-            )
+            topology = build_topology(catalog, host_inputs(task_vars), **planner_settings(task_vars, args))
             wanted = args.get("hosts") or task_vars.get("ansible_play_hosts_all") or None
             plans = plan_hosts(topology, wanted, strict=strict)
             summary = summarise(plans)

@@ -4,7 +4,11 @@
 
 from __future__ import annotations
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput, with_topology
+
+_TRUE = frozenset(("true", "yes", "on", "1", "y", "t"))
+_FALSE = frozenset(("false", "no", "off", "0", "n", "f", ""))
 
 HOST_VARIABLES = ("vdi_firewall_product", "vdi_firewall_components", "vdi_firewall_address", "ansible_host",
                   "vdi_firewall_features", "vdi_firewall_feature_list")
@@ -38,12 +42,12 @@ def host_groups(groups: dict) -> dict[str, list[str]]:
     return result
 
 
-def _plain(value):
+def plain(value):
     """Turn Ansible's lazy containers into plain Python data."""
     if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     return value
 
 
@@ -66,7 +70,7 @@ def host_inputs(task_vars: dict) -> list[HostInput]:
         variables = hostvars[host]
         values = {}
         for name in HOST_VARIABLES:
-            values[name] = _plain(variables.get(name)) if name in variables else None
+            values[name] = plain(variables.get(name)) if name in variables else None
         inputs.append(HostInput(
             name=host,
             groups=tuple(sorted(memberships.get(host, ()))),
@@ -77,3 +81,38 @@ def host_inputs(task_vars: dict) -> list[HostInput]:
             features=_features(values["vdi_firewall_features"], values["vdi_firewall_feature_list"]),
         ))
     return inputs
+
+
+def as_bool(value, where: str) -> bool:
+    """A boolean from a bool or the strings Ansible accepts (an AWX survey gives 'true'/'false')."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise VdiFirewallError(f"{where}: {value!r} is not true or false")
+
+
+def planner_settings(task_vars: dict, args: dict | None = None) -> dict:
+    """The deployment-wide planner settings: a task's options over the vdi_firewall_* variables.
+
+    Every action that plans (plan_rules, device_acls) reads them here, so that they plan alike.
+    """
+    args = args or {}
+
+    def setting(option: str, variable: str):
+        value = args.get(option)
+        return value if value is not None else task_vars.get(variable)
+
+    return {
+        "group_map": setting("group_map", "vdi_firewall_group_map"),
+        "endpoints": with_topology(setting("endpoints", "vdi_firewall_endpoints"),
+                                   setting("topology", "vdi_firewall_topology")),
+        "symbolic_ports": setting("symbolic_ports", "vdi_firewall_symbolic_ports"),
+        "secure_only": as_bool(setting("secure_only", "vdi_firewall_secure_only"), "vdi_firewall_secure_only"),
+        "tiers": setting("tiers", "vdi_firewall_tiers"),
+    }

@@ -98,7 +98,7 @@ def test_missing_graphviz_degrades_with_a_visible_message(tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"vdi_firewall_secure_only": "maybe"}, "vdi_firewall_secure_only (or the option secure_only):"),
+        ({"vdi_firewall_secure_only": "maybe"}, "vdi_firewall_secure_only: 'maybe' is not true or false"),
         ({"vdi_firewall_tiers": {"citrix_vda": "dmz"}}, "vdi_firewall_tiers['citrix_vda']: 'dmz' is not one of edge, internal"),
         ({"vdi_firewall_tiers": {"citrix_vdaa": "edge"}}, "vdi_firewall_tiers['citrix_vdaa']: unknown component 'citrix_vdaa'"),
     ],

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import feature_list, host_groups, host_inputs
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import (
+    as_bool,
+    feature_list,
+    host_groups,
+    host_inputs,
+    planner_settings,
+)
 
 
 def test_host_groups_inverts_groups_without_all_and_ungrouped():
@@ -41,3 +48,22 @@ def test_host_inputs_reads_variables_and_overlays_the_feature_list():
     assert ddc1.groups == ("broker",) and ddc1.product == "citrix" and ddc1.ansible_host == "10.0.0.1"
     assert ddc1.features == {"citrix_edt": False, "citrix_adc_ha": True}
     assert tool.groups == () and tool.features is None and tool.product is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [(True, True), ("true", True), ("no", False), (None, False), ("", False)])
+def test_as_bool(value, expected):
+    assert as_bool(value, "vdi_firewall_strict") is expected
+
+
+def test_as_bool_names_the_variable():
+    with pytest.raises(VdiFirewallError, match=r"vdi_firewall_secure_only: 'perhaps' is not true or false"):
+        as_bool("perhaps", "vdi_firewall_secure_only")
+
+
+def test_planner_settings_take_options_over_variables_and_add_the_topology():
+    task_vars = {"vdi_firewall_endpoints": {"user_device": ["10.0.0.0/24"]}, "vdi_firewall_secure_only": "true",
+                 "vdi_firewall_topology": {"citrix_vda": ["10.1.0.0/30"]}, "vdi_firewall_group_map": {"a": ["b"]}}
+    settings = planner_settings(task_vars, {"group_map": {"web": ["citrix_storefront"]}})
+    assert settings["group_map"] == {"web": ["citrix_storefront"]}
+    assert settings["endpoints"] == {"user_device": ["10.0.0.0/24"], "citrix_vda": ["10.1.0.0/30"]}
+    assert settings["secure_only"] is True and settings["symbolic_ports"] is None
