@@ -23,6 +23,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import (
     report_files,
     write_files,
 )
+from ansible_collections.vdi.firewall.plugins.plugin_utils.verify import all_probe_targets
 
 
 class ActionModule(ActionBase):
@@ -45,6 +46,7 @@ class ActionModule(ActionBase):
             wanted = args.get("hosts") or task_vars.get("ansible_play_hosts_all") or None
             plans = plan_hosts(topology, wanted, strict=strict)
             summary = summarise(plans)
+            probes = all_probe_targets(catalog, plans, topology.symbolic_ports or None) if args["probes"] else {}
             changes = {"written": [], "removed": []}
             if args.get("output_dir"):
                 flow_rows = deployment_flows(topology, plans)
@@ -66,5 +68,6 @@ class ActionModule(ActionBase):
             files_written=changes["written"],
             files_removed=changes["removed"],
             report_notices=notices,
+            probes=probes,
         )
         return result

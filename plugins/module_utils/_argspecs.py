@@ -16,6 +16,7 @@ PLAN_RULES_ARGUMENT_SPEC = {
     "tiers": {"type": "dict"},
     "topology": {"type": "dict"},
     "return_hosts": {"type": "bool", "default": True},
+    "probes": {"type": "bool", "default": False},
 }
 
 VERIFY_REPORT_ARGUMENT_SPEC = {

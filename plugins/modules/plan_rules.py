@@ -103,6 +103,13 @@ options:
         planning them).
     type: bool
     default: true
+  probes:
+    description:
+      - Also work out, for every planned host, the TCP probes that prove its outbound flows to
+        peers that are hosts of the plan (see P(vdi.firewall.probe_targets#filter)), in one pass,
+        and return them in RV(probes). The C(vdi.firewall.verify) playbook uses it.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -195,6 +202,11 @@ summary:
     warning_counts: {dynamic_rpc_range: 2, open_to_any: 1, plaintext: 2}
     hosts_with_warnings: 4
     omitted_plaintext: 0
+probes:
+  description: Host name to its probes (C(targets) and C(skipped)); empty unless O(probes=true).
+  returned: success
+  type: dict
+  sample: {ctx-sf1: {targets: [{host: 192.0.2.21, port: 443, protocol: tcp, expect: open, name: "ctx-ddc1|citrix_storefront_007"}], skipped: []}}
 topology:
   description: Component to the merged addresses of its inventory hosts (input for O(topology) of a sliced run).
   returned: success

@@ -26,26 +26,20 @@ def split_name(name: str) -> tuple[str, list[str]]:
     return peer, [flow for flow in flows.split(",") if flow]
 
 
-def probe_targets(catalog: Catalog, plans: dict, host: str, symbolic_ports=None, max_range: int = MAX_PROBED_RANGE) -> dict:
-    """The TCP probes for `host`'s outbound rules to peers that are hosts of the plan.
-
-    Returns {"targets": [{host, port, protocol, expect, name}], "skipped": [{flow, peer, reason}]}.
-    Each target is probed once even when several flows need it; its name carries the peer host and
-    the flow ids ("peer|flow_a,flow_b").
-    """
-    if not isinstance(plans, dict):
-        raise VdiFirewallError("expected the 'hosts' dictionary returned by vdi.firewall.plan_rules")
-    plan = plans.get(host)
-    if plan is None:
-        return {"targets": [], "skipped": []}
-    flows = {flow.id: flow for flow in catalog.flows}
+def _peer_index(plans: dict) -> dict[str, list[str]]:
+    """Component -> the plan's hosts that have it."""
     hosts_of: dict[str, list[str]] = {}
     for name, other in sorted(plans.items()):
         for component in other.get("components", ()):
             hosts_of.setdefault(component, []).append(name)
+    return hosts_of
+
+
+def _host_targets(catalog: Catalog, flows: dict, plans: dict, hosts_of: dict, host: str, symbolic_ports,
+                  max_range: int) -> dict:
     wanted: dict[tuple[str, str, int], set[str]] = {}
     skipped = []
-    for rule in plan.get("rules", ()):
+    for rule in plans[host].get("rules", ()):
         if rule["direction"] != "out" or rule["protocol"] != "tcp":
             continue
         for flow_id in rule["flows"]:
@@ -68,6 +62,30 @@ def probe_targets(catalog: Catalog, plans: dict, host: str, symbolic_ports=None,
         for (peer, address, port), flow_ids in sorted(wanted.items())
     ]
     return {"targets": targets, "skipped": skipped}
+
+
+def all_probe_targets(catalog: Catalog, plans: dict, symbolic_ports=None, max_range: int = MAX_PROBED_RANGE) -> dict:
+    """probe_targets for every host of the plans, with the peer index built once."""
+    if not isinstance(plans, dict):
+        raise VdiFirewallError("expected the 'hosts' dictionary returned by vdi.firewall.plan_rules")
+    flows = {flow.id: flow for flow in catalog.flows}
+    hosts_of = _peer_index(plans)
+    return {host: _host_targets(catalog, flows, plans, hosts_of, host, symbolic_ports, max_range) for host in sorted(plans)}
+
+
+def probe_targets(catalog: Catalog, plans: dict, host: str, symbolic_ports=None, max_range: int = MAX_PROBED_RANGE) -> dict:
+    """The TCP probes for `host`'s outbound rules to peers that are hosts of the plan.
+
+    Returns {"targets": [{host, port, protocol, expect, name}], "skipped": [{flow, peer, reason}]}.
+    Each target is probed once even when several flows need it; its name carries the peer host and
+    the flow ids ("peer|flow_a,flow_b"). For every host at once, use all_probe_targets.
+    """
+    if not isinstance(plans, dict):
+        raise VdiFirewallError("expected the 'hosts' dictionary returned by vdi.firewall.plan_rules")
+    if host not in plans:
+        return {"targets": [], "skipped": []}
+    flows = {flow.id: flow for flow in catalog.flows}
+    return _host_targets(catalog, flows, plans, _peer_index(plans), host, symbolic_ports, max_range)
 
 
 def result_rows(results_by_host: dict) -> list[dict]:

@@ -9,7 +9,13 @@ import pytest
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput, build_topology, plan_hosts
-from ansible_collections.vdi.firewall.plugins.plugin_utils.verify import flow_outcomes, probe_targets, result_rows, split_name
+from ansible_collections.vdi.firewall.plugins.plugin_utils.verify import (
+    all_probe_targets,
+    flow_outcomes,
+    probe_targets,
+    result_rows,
+    split_name,
+)
 
 
 @pytest.fixture(scope="module", name="plans")
@@ -65,3 +71,13 @@ def test_results_map_back_to_flows():
     outcomes = flow_outcomes(rows)
     assert outcomes["flow_b"] == {"passed": True, "probes": 1, "failed": []}
     assert outcomes["flow_a"]["passed"] is False and outcomes["flow_a"]["failed"] == ["ddc1 -> sh2 10.0.0.3:3389 timeout"]
+
+
+def test_all_hosts_at_once_equals_host_by_host(plans):
+    catalog, planned = plans
+    together = all_probe_targets(catalog, planned)
+    assert set(together) == set(planned)
+    for host in planned:
+        assert together[host] == probe_targets(catalog, planned, host)
+    with pytest.raises(VdiFirewallError, match="expected the 'hosts' dictionary"):
+        all_probe_targets(catalog, "not plans")
