@@ -26,7 +26,8 @@ def documented_variables() -> set[str]:
 
 def test_execution_environment_build_context(tmp_path):
     context = tmp_path / "context"
-    result = run("ansible-builder", "create", "-f", str(ROOT / "execution-environment.yml"), "--context", str(context))
+    result = run("ansible-builder", "create", "-f", str(ROOT / "execution-environment.yml"), "--context", str(context),
+                 "--output-filename", "Containerfile")
     assert result.returncode == 0, result.stdout + result.stderr
     containerfile = (context / "Containerfile").read_text()
     assert "ansible-galaxy collection install" in containerfile
