@@ -44,6 +44,13 @@ def _device_input(name: str, variables) -> DeviceInput:
     return DeviceInput(name=name, **values)
 
 
+def is_device(variables, host: str) -> bool:
+    """A host the network ACL backend serves: its platform is network, or vdi_firewall_backend says network_acl."""
+    if str(variables.get("vdi_firewall_backend") or "") == "network_acl":
+        return True
+    return host_platform(variables, host) == "network"
+
+
 def _remove_stale(output_dir: str, inventory_hosts, check_mode: bool) -> list[str]:
     """Remove acls/<device>.csv of devices no longer in the inventory (a sliced run keeps the others')."""
     folder = os.path.join(output_dir, "acls")
@@ -71,8 +78,12 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=DEVICE_ACLS_ARGUMENT_SPEC)
 
         hostvars = task_vars.get("hostvars") or {}
-        names = args.get("devices") or task_vars.get("ansible_play_hosts_all") or []
         try:
+            names = args.get("devices")
+            if not names:
+                # hosts and devices share a play (one inventory of both): only the devices get ACLs
+                names = [name for name in task_vars.get("ansible_play_hosts_all") or []
+                         if name in hostvars and is_device(hostvars[name], name)]
             unknown = [name for name in names if name not in hostvars]
             if unknown:
                 raise VdiFirewallError(f"device '{unknown[0]}' is not in the inventory")

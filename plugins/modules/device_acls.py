@@ -36,7 +36,9 @@ description:
   - An ACL exists for each address family the zone has CIDRs of (and that O(afis) lists).
 options:
   devices:
-    description: The network devices. Defaults to the play's hosts (C(ansible_play_hosts_all)).
+    description: The network devices. Defaults to the play's hosts (C(ansible_play_hosts_all)) that are network
+      devices - C(ansible_network_os) set, C(vdi_firewall_platform=network) or C(vdi_firewall_backend=network_acl) -, so
+      that one play over hosts and devices gives ACLs to the devices only.
     type: list
     elements: str
   output_dir:

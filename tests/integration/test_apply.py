@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import json
+
 import yaml
 
 from .test_export_matrix import run
@@ -32,3 +34,36 @@ def test_appliances_get_no_host_firewall(tmp_path):
     assert "Apply the host's rules with its backend" in result.stdout
     assert "changed=0" in result.stdout and "failed=0" in result.stdout
     assert "vdi.firewall.firewalld" not in result.stdout and "vdi.firewall.nftables" not in result.stdout
+
+
+def test_one_inventory_of_hosts_and_devices_applies_each_with_its_backend(tmp_path):
+    """The Citrix site and its zone devices in one run: Windows hosts get win_firewall_rule, devices ACLs."""
+    sources = ["examples/citrix/inventory.yml", "examples/citrix_network/inventory.yml",
+               "tests/integration/files/windows/citrix.yml", "tests/integration/files/apply/citrix_appliances.yml"]
+    arguments = [item for source in sources for item in ("-i", source)]
+    result = run("ansible-playbook", *arguments, "vdi.firewall.apply", "--check",
+                 "-e", f"vdi_firewall_windows_render_dir={tmp_path / 'windows'}",
+                 env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_FORKS": "20"})
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+    report = json.loads(result.stdout)
+    stats = report["stats"]
+    assert len(stats) == 18
+    assert not any(counts["failures"] or counts["unreachable"] for counts in stats.values()), stats
+    results = {}
+    for play in report["plays"]:
+        for task in play["tasks"]:
+            for host, outcome in task["hosts"].items():
+                results.setdefault(task["task"]["name"].split(" : ")[-1], {})[host] = outcome
+    devices = {"fw-ios": "ios", "fw-eos": "eos", "fw-nxos": "nxos", "fw-junos": "junos"}
+    # every device's ACLs are rendered, and only the devices get any
+    rendered = {host: outcome for name, hosts in results.items() if name.startswith("Render or apply the ACLs with")
+                for host, outcome in hosts.items()}
+    assert set(rendered) == set(devices)
+    for host, outcome in rendered.items():
+        text = "\n".join(outcome["rendered"]) if isinstance(outcome["rendered"], list) else outcome["rendered"]
+        for zone in ("USERS", "DMZ", "SERVERS", "VDI", "ADMIN"):
+            assert f"VDI-{zone}-IN" in text, (host, zone)
+    # every Windows role server of the site gets its win_firewall_rule parameters, the appliances nothing
+    windows = results["Work out the win_firewall_rule parameters"]
+    assert set(windows) == {host for host in stats if host.startswith("ctx-") and not host.startswith("ctx-adc")}
+    assert all(not outcome.get("skipped") for outcome in windows.values())
