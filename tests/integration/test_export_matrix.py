@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -154,3 +155,49 @@ def test_collection_builds_and_installs(tmp_path):
                    cwd=tmp_path, env=only_installed)
     assert playbook.returncode == 0, playbook.stdout + playbook.stderr
     assert (out / "matrix.csv").exists()
+
+
+def _task_collections(tasks) -> set[str]:
+    """Collections whose modules, actions or roles a list of tasks calls by FQCN."""
+    used = set()
+    for task in tasks or []:
+        if not isinstance(task, dict):
+            continue
+        for key, value in task.items():
+            if key in ("block", "rescue", "always", "tasks", "pre_tasks", "post_tasks", "handlers"):
+                used |= _task_collections(value)
+            elif key.count(".") == 2:
+                used.add(key.rsplit(".", 1)[0])
+            if key.endswith(("include_role", "import_role")) and isinstance(value, dict):
+                name = str(value.get("name", ""))
+                if name.count(".") == 2 and "{{" not in name.split(".", 2)[1]:
+                    used.add(name.rsplit(".", 1)[0])
+    return used
+
+
+def test_collection_dependencies_are_what_it_calls():
+    """galaxy.yml's dependencies: exactly the collections its roles, playbooks and plugins call."""
+    used = set()
+    for path in list(ROOT.glob("roles/*/tasks/*.yml")) + list(ROOT.glob("playbooks/*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if path.parts[-3:-1] == ("playbooks",) or path.parent.name == "playbooks":
+            document = [task for play in document for task in
+                        play.get("tasks", []) + play.get("pre_tasks", []) + play.get("post_tasks", [])]
+        used |= _task_collections(document)
+    for path in ROOT.glob("plugins/**/*.py"):
+        used.update(f"{namespace}.{name}" for namespace, name in
+                    re.findall(r"ansible_collections\.([a-z0-9_]+)\.([a-z0-9_]+)", path.read_text(encoding="utf-8")))
+    used -= {"ansible.builtin", "vdi.firewall"}
+    declared = set(yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))["dependencies"])
+    assert declared == used
+
+
+def test_tarball_carries_the_licence_and_no_development_files(tmp_path):
+    built = run("ansible-galaxy", "collection", "build", "--output-path", str(tmp_path / "dist"), str(ROOT))
+    assert built.returncode == 0, built.stdout + built.stderr
+    with tarfile.open(next((tmp_path / "dist").glob("vdi-firewall-*.tar.gz"))) as archive:
+        names = set(archive.getnames())
+        licence = archive.extractfile("LICENSE").read().decode("utf-8")
+    assert "GNU GENERAL PUBLIC LICENSE" in licence and "Version 3, 29 June 2007" in licence
+    assert not names & {"ansible.cfg", "Makefile", ".gitignore", ".ci"}
+    assert not any(name.startswith(("out/", "molecule/", "benchmarks/", "requirements/", "scripts/")) for name in names)
