@@ -67,3 +67,16 @@ def test_one_inventory_of_hosts_and_devices_applies_each_with_its_backend(tmp_pa
     windows = results["Work out the win_firewall_rule parameters"]
     assert set(windows) == {host for host in stats if host.startswith("ctx-") and not host.startswith("ctx-adc")}
     assert all(not outcome.get("skipped") for outcome in windows.values())
+
+
+
+def test_a_host_whose_platform_nothing_tells_fails_naming_it(tmp_path):
+    """Facts that tell no known platform: an error naming the host, not nftables with a drop-all policy."""
+    playbook = tmp_path / "choose.yml"
+    playbook.write_text(yaml.safe_dump([{"name": "Choose", "hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "Choose the backend", "ansible.builtin.debug": {
+            "msg": "{{ {'ansible_system': 'Darwin'} | vdi.firewall.backend(host='mac1') }}"}}]}]))
+    result = run("ansible-playbook", str(playbook))
+    output = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    assert "vdi.firewall.apply: host 'mac1': its platform is unknown (nothing tells it)" in output, output[-2000:]
