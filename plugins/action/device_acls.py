@@ -109,7 +109,7 @@ class ActionModule(ActionBase):
             changes = {"written": [], "removed": []}
             if args.get("output_dir"):
                 files = acl_files(devices)
-                changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode, purge_dirs=())
+                changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode)
                 inventory_hosts = set((task_vars.get("groups") or {}).get("all", ())) | set(hostvars)
                 changes["removed"] = _remove_stale(args["output_dir"], inventory_hosts, self._task.check_mode)
         except (VdiFirewallError, TypeError, OSError) as exc:

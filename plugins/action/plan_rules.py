@@ -21,6 +21,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import (
     REPORT_FILES,
     plan_files,
     report_files,
+    stale_host_files,
     write_files,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.verify import all_probe_targets
@@ -43,18 +44,30 @@ class ActionModule(ActionBase):
                              "vdi_firewall_strict")
             catalog = load_catalog(args.get("catalog_dir"))
             topology = build_topology(catalog, host_inputs(task_vars), **planner_settings(task_vars, args))
+            if "output_dir" in self._task.args and not args.get("output_dir"):
+                raise VdiFirewallError("output_dir (vdi_firewall_output_dir) is empty: give a directory to write to")
+            inventory_hosts = list((task_vars.get("groups") or {}).get("all", ()))
             wanted = args.get("hosts") or task_vars.get("ansible_play_hosts_all") or None
+            # a run limited to some of the inventory's hosts (--limit, or the hosts option)
+            limited = wanted is not None and bool(set(inventory_hosts) - set(wanted))
             plans = plan_hosts(topology, wanted, strict=strict)
             summary = summarise(plans)
+            summary["limited"] = limited
+            summary["inventory_hosts"] = len(inventory_hosts)
             probes = all_probe_targets(catalog, plans, topology.symbolic_ports or None) if args["probes"] else {}
             changes = {"written": [], "removed": []}
             if args.get("output_dir"):
-                flow_rows = deployment_flows(topology, plans)
+                # the deployment-wide files always describe the whole deployment, even for a limited run
+                whole = plan_hosts(topology, None, strict=strict) if limited else plans
+                flow_rows = deployment_flows(topology, whole)
                 files = plan_files(plans, flow_rows)
-                reports, notices = report_files(topology, plans, flow_rows)
+                reports, notices = report_files(topology, whole, flow_rows)
                 files.update(reports)
-                changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode, owned=REPORT_FILES)
-        except (VdiFirewallError, TypeError) as exc:
+                # another host's plan stays unless that host has left the inventory (or, unlimited, the plan)
+                keep = set(inventory_hosts) if limited else set(plans)
+                remove = stale_host_files(args["output_dir"], keep) + [name for name in REPORT_FILES if name not in files]
+                changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode, remove=remove)
+        except VdiFirewallError as exc:
             result.update(failed=True, msg=f"vdi.firewall.plan_rules: {exc}")
             return result
         if notices:

@@ -60,7 +60,7 @@ class ActionModule(ActionBase):
         if args.get("output_dir"):
             try:
                 changes = write_files(args["output_dir"], report_files(rows, outcomes, summary),
-                                      check_mode=self._task.check_mode, purge_dirs=())
+                                      check_mode=self._task.check_mode)
             except VdiFirewallError as exc:
                 result.update(failed=True, msg=f"vdi.firewall.verify_report: {exc}")
                 return result

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import zipfile
@@ -20,6 +19,7 @@ except ImportError:  # pragma: no cover - exercised only without openpyxl
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PortRange
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import csv_text
 
 CHANGE_REQUEST_COLUMNS = ("change", "source", "source_hosts", "source_addresses", "destination", "destination_hosts",
                           "destination_addresses", "protocol", "ports", "flow_ids", "references", "description",
@@ -99,12 +99,8 @@ def change_request_rows(flow_rows: list[dict], names: dict[str, str], references
 
 
 def change_request_csv(rows: list[dict]) -> str:
-    """The change-request rows as CSV text."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CHANGE_REQUEST_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    """The change-request rows as CSV text (see outputs.csv_text)."""
+    return csv_text(CHANGE_REQUEST_COLUMNS, rows)
 
 
 def cell_text(value) -> str:
@@ -119,6 +115,10 @@ def _sheet(workbook, title: str, columns, rows, first: bool = False):
     sheet.append(list(columns))
     for row in rows:
         sheet.append([cell_text(row.get(column, "")) for column in columns])
+    # every cell is text: a value that starts with '=' is data, never a formula
+    for line in sheet.iter_rows():
+        for item in line:
+            item.data_type = "s"
     header_font = Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="2C3E50")
     for cell in sheet[1]:

@@ -4,11 +4,8 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
-import os
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils.change_request import (
     change_request_csv,
@@ -20,6 +17,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.diagram import diagra
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.html_report import render_html
 from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import short_name, tier_of
+from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import csv_text, file_name, stale_files, write_outputs
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import summarise
 
 # Files of the reports; one that a run does not produce (openpyxl missing) is removed, never left stale.
@@ -30,19 +28,26 @@ FLOW_COLUMNS = ("flow_id", "source", "source_hosts", "source_addresses", "destin
 
 
 def flows_csv(rows: list[dict]) -> str:
-    """The deployment's flows as CSV text."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FLOW_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    """The deployment's flows as CSV text (see outputs.csv_text)."""
+    return csv_text(FLOW_COLUMNS, rows)
 
 
 def plan_files(plans: dict[str, dict], flow_rows: list[dict]) -> dict[str, str]:
-    """Relative path -> content of every file the plan writes."""
-    files = {f"hosts/{host}.json": json.dumps(plan, indent=2, sort_keys=True) + "\n" for host, plan in plans.items()}
+    """Relative path -> content of every file the plan writes (host names encoded: see outputs.file_name;
+    each file keeps the real name under "host")."""
+    files = {host_file(host): json.dumps(plan, indent=2, sort_keys=True) + "\n" for host, plan in plans.items()}
     files["flows.csv"] = flows_csv(flow_rows)
     return files
+
+
+def host_file(host: str) -> str:
+    """The relative path of a host's plan."""
+    return f"hosts/{file_name(host)}.json"
+
+
+def stale_host_files(output_dir, keep) -> list[str]:
+    """hosts/*.json of hosts not in keep."""
+    return stale_files(output_dir, "hosts", (".json",), keep)
 
 
 def plan_fingerprint(plans: dict[str, dict]) -> str:
@@ -203,45 +208,6 @@ def report_files(topology, plans: dict[str, dict], flow_rows: list[dict], dot: s
     return files, notices
 
 
-def write_files(output_dir: str, files: dict, check_mode: bool = False, purge_dirs=("hosts",), owned=()) -> dict:
-    """Write files whose content (text or bytes) differs; remove stale *.json under purge_dirs and owned
-    files that are not in `files`. Returns what changed."""
-    written, removed = [], []
-    for relative, content in sorted(files.items()):
-        path = os.path.join(output_dir, relative)
-        binary = isinstance(content, bytes)
-        try:
-            with open(path, "rb") as handle:
-                if handle.read() == (content if binary else content.encode("utf-8")):
-                    continue
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            raise VdiFirewallError(f"cannot read {path}: {exc}") from exc
-        written.append(relative)
-        if not check_mode:
-            try:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                temporary = f"{path}.tmp"
-                with open(temporary, "wb") as handle:
-                    handle.write(content if binary else content.encode("utf-8"))
-                os.replace(temporary, path)
-            except OSError as exc:
-                raise VdiFirewallError(f"cannot write {path}: {exc}") from exc
-    for directory in purge_dirs:
-        folder = os.path.join(output_dir, directory)
-        if not os.path.isdir(folder):
-            continue
-        for name in sorted(os.listdir(folder)):
-            relative = f"{directory}/{name}"
-            if name.endswith(".json") and relative not in files:
-                removed.append(relative)
-                if not check_mode:
-                    os.remove(os.path.join(folder, name))
-    for relative in owned:
-        path = os.path.join(output_dir, relative)
-        if relative not in files and os.path.isfile(path):
-            removed.append(relative)
-            if not check_mode:
-                os.remove(path)
-    return {"written": written, "removed": removed}
+def write_files(output_dir: str, files: dict, check_mode: bool = False, remove=()) -> dict:
+    """Write the files whose content differs and remove the stale ones, all or nothing (outputs.write_outputs)."""
+    return write_outputs(output_dir, files, remove=remove, check_mode=check_mode)

@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import Catalog
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import csv_text
 
 # A flow whose port range is wider than this is not probed port by port (dynamic RPC ranges).
 MAX_PROBED_RANGE = 16
@@ -123,9 +122,5 @@ def flow_outcomes(rows: list[dict]) -> dict[str, dict]:
 
 def report_files(rows: list[dict], outcomes: dict, summary: dict) -> dict[str, str]:
     """verify.json and verify.csv."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=RESULT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
     document = {"summary": summary, "flows": outcomes, "probes": rows}
-    return {"verify.json": json.dumps(document, indent=2, sort_keys=True) + "\n", "verify.csv": buffer.getvalue()}
+    return {"verify.json": json.dumps(document, indent=2, sort_keys=True) + "\n", "verify.csv": csv_text(RESULT_COLUMNS, rows)}

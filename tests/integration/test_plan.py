@@ -67,7 +67,7 @@ def test_citrix_example_rules_follow_the_flows(planned):
 
 def test_flows_csv_lists_real_peers_with_references(planned):
     out = planned["citrix"][0]
-    with open(out / "flows.csv", newline="", encoding="utf-8") as handle:
+    with open(out / "flows.csv", newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert rows and all(row["reference"] and row["source_addresses"] and row["destination_addresses"] for row in rows)
     sf = [row for row in rows if row["source"] == "citrix_storefront" and row["destination"] == "citrix_delivery_controller"]
@@ -122,3 +122,44 @@ def test_bad_inventory_fails_clearly_and_writes_nothing(tmp_path, inventory, mes
     assert message in output, output
     assert "Traceback" not in result.stdout + result.stderr
     assert not out.exists()
+
+
+def test_a_limited_run_plans_against_the_whole_site_and_leaves_other_plans_alone(tmp_path):
+    inventory = ROOT / "examples/citrix/inventory.yml"
+    out = tmp_path / "out"
+    assert plan(inventory, out).returncode == 0
+    before = {path.name: path.read_bytes() for path in (out / "hosts").iterdir()}
+    whole_vda = json.loads(before["ctx-vda1.json"])
+    (out / "hosts" / "ctx-vda1.json").unlink()
+    result = plan(inventory, out, "--limit", "ctx-vda1")
+    assert result.returncode == 0, result.stdout
+    after = {path.name: path.read_bytes() for path in (out / "hosts").iterdir()}
+    assert after == before
+    assert json.loads(after["ctx-vda1.json"]) == whole_vda
+    assert "limited run: 1 of 14 inventory hosts planned against the whole deployment" in result.stdout
+    with open(out / "flows.csv", newline="", encoding="utf-8-sig") as handle:
+        hosts = {host for row in csv.DictReader(handle) for host in row["source_hosts"].split()}
+    assert len(hosts) > 5
+
+
+def test_an_empty_output_directory_is_an_error(tmp_path):
+    result = run("ansible-playbook", "-i", str(ROOT / "examples/citrix/inventory.yml"), "vdi.firewall.plan",
+                 "-e", "vdi_firewall_output_dir=", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "output_dir (vdi_firewall_output_dir) is empty" in result.stdout
+    assert "written to :" not in result.stdout and not list(tmp_path.iterdir())
+
+
+def test_a_host_named_like_a_path_is_written_inside_the_output_directory(tmp_path):
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"vars": {"vdi_firewall_product": "citrix"}, "children": {
+        "vda": {"hosts": {"../../escaped-vda": {"ansible_host": "192.0.2.101"}}},
+        "broker": {"hosts": {"=1+2": {"ansible_host": "192.0.2.21"}}}}}}))
+    out = tmp_path / "a" / "b" / "out"
+    result = plan(inventory, out)
+    assert result.returncode == 0, result.stdout
+    assert sorted(path.name for path in (out / "hosts").iterdir()) == ["%2E.%2F..%2Fescaped-vda.json", "%3D1%2B2.json"]
+    assert json.loads((out / "hosts" / "%2E.%2F..%2Fescaped-vda.json").read_text())["host"] == "../../escaped-vda"
+    assert not (tmp_path / "escaped-vda.json").exists() and not (tmp_path / "a" / "escaped-vda.json").exists()
+    text = (out / "change_request.csv").read_text(encoding="utf-8-sig")
+    assert "'=1+2" in text and ",=1+2" not in text

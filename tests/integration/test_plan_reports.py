@@ -18,7 +18,7 @@ REPORTS = ("report.html", "change_request.csv", "change_request.xlsx")
 
 
 def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -115,6 +115,9 @@ def test_bad_report_variables_fail_clearly_and_write_nothing(tmp_path, extra, me
 
 def test_change_request_csv_is_plain_csv(ras):
     text = (ras[0] / "change_request.csv").read_text(encoding="utf-8")
+    # UTF-8 with a byte-order mark, so that Excel opens it without mojibake
+    assert text.startswith("\ufeff")
+    text = text[1:]
     header = next(csv.reader(io.StringIO(text)))
     assert header == ["change", "source", "source_hosts", "source_addresses", "destination", "destination_hosts",
                       "destination_addresses", "protocol", "ports", "flow_ids", "references", "description", "warnings"]

@@ -83,7 +83,7 @@ def test_a_blocked_flow_fails_the_run_and_is_reported(inventory, tmp_path):
         listener.close()
     assert result.returncode != 0
     assert "1 required flow(s) failed: citrix_cvad_005: ddc1 -> sql1 127.0.0.2:1434 refused" in result.stdout
-    with open(tmp_path / "out" / "verify.csv", newline="", encoding="utf-8") as handle:
+    with open(tmp_path / "out" / "verify.csv", newline="", encoding="utf-8-sig") as handle:
         rows = {row["flow"]: row for row in csv.DictReader(handle)}
     assert rows["citrix_cvad_004"]["state"] == "open" and rows["citrix_cvad_004"]["passed"] == "True"
     assert rows["citrix_cvad_005"]["state"] == "refused" and rows["citrix_cvad_005"]["passed"] == "False"

@@ -107,7 +107,7 @@ def test_merged_ports(texts, expected):
 def test_change_request_csv_and_xlsx_carry_the_same_rows(planned, made):
     files, notices = made
     assert notices == []
-    rows = list(csv.DictReader(io.StringIO(files["change_request.csv"])))
+    rows = list(csv.DictReader(io.StringIO(files["change_request.csv"].removeprefix("\ufeff"))))
     assert rows and list(rows[0]) == list(CHANGE_REQUEST_COLUMNS)
     for item in rows:
         assert item["source_addresses"] and item["destination_addresses"] and item["flow_ids"] and item["references"]
@@ -258,24 +258,24 @@ def test_reports_are_deterministic(planned):
 
 def test_write_files_handles_bytes_and_removes_owned_files_no_longer_made(tmp_path):
     files = {"report.html": "<p>é</p>\n", "change_request.xlsx": b"PK\x03\x04binary", "hosts/a.json": "{}\n"}
-    assert write_files(str(tmp_path), files, owned=REPORT_FILES)["written"] == sorted(files)
+    assert write_files(str(tmp_path), files, remove=REPORT_FILES)["written"] == sorted(files)
     assert (tmp_path / "change_request.xlsx").read_bytes() == b"PK\x03\x04binary"
-    assert write_files(str(tmp_path), files, owned=REPORT_FILES) == {"written": [], "removed": []}
+    assert write_files(str(tmp_path), files, remove=REPORT_FILES) == {"written": [], "removed": []}
     smaller = {key: value for key, value in files.items() if key != "change_request.xlsx"}
-    checked = write_files(str(tmp_path), smaller, check_mode=True, owned=REPORT_FILES)
+    checked = write_files(str(tmp_path), smaller, check_mode=True, remove=REPORT_FILES)
     assert checked == {"written": [], "removed": ["change_request.xlsx"]} and (tmp_path / "change_request.xlsx").exists()
-    assert write_files(str(tmp_path), smaller, owned=REPORT_FILES)["removed"] == ["change_request.xlsx"]
+    assert write_files(str(tmp_path), smaller, remove=REPORT_FILES)["removed"] == ["change_request.xlsx"]
     assert not (tmp_path / "change_request.xlsx").exists()
     # files the collection does not own are never touched
     (tmp_path / "notes.txt").write_text("mine")
-    write_files(str(tmp_path), smaller, owned=REPORT_FILES)
+    write_files(str(tmp_path), smaller, remove=REPORT_FILES)
     assert (tmp_path / "notes.txt").exists()
 
 
 def test_write_files_names_the_path_it_cannot_write(tmp_path):
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where a directory is needed")
-    with pytest.raises(VdiFirewallError, match=r"cannot (read|write) .*blocked/report.html"):
+    with pytest.raises(VdiFirewallError, match=r"output directory .*blocked is not a directory"):
         write_files(str(blocked), {"report.html": "x"})
     assert os.path.isfile(blocked)
 
@@ -285,6 +285,6 @@ def test_a_deployment_without_planned_hosts_still_gets_readable_reports():
     plans = plan_hosts(topology)
     files, notices = report_files(topology, plans, deployment_flows(topology, plans))
     assert notices == [] and plans == {}
-    assert files["change_request.csv"].splitlines() == [",".join(CHANGE_REQUEST_COLUMNS)]
+    assert files["change_request.csv"].splitlines() == ["\ufeff" + ",".join(CHANGE_REQUEST_COLUMNS)]
     assert "No warnings." in files["report.html"] and "0 of 0" not in files["report.html"]
     assert openpyxl.load_workbook(io.BytesIO(files["change_request.xlsx"]))["Change request"].max_row == 1

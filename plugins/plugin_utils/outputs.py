@@ -1,0 +1,202 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one writer of the collection's output files, and the encodings that keep them safe.
+
+- File names from host and device names are percent-encoded (reversibly), so that no name
+  escapes the output directory or makes a folder: ``../x`` is ``%2E%2E%2Fx``.
+- Spreadsheet cells are text, always: a CSV cell that a spreadsheet would read as a formula
+  (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is prefixed with ``'``,
+  and CSV files are UTF-8 with a byte-order mark, so that Excel opens them without mojibake.
+- A set of files is written whole or not at all: every changed file is staged beside its target
+  first, then moved into place; on any error the files written so far are put back as they
+  were, and the previous outputs are left exactly as they were.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import tempfile
+from urllib.parse import unquote
+
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+# bytes of an encoded name; most file systems allow 255 for a whole file name, suffix included
+MAX_NAME_BYTES = 200
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+
+def file_name(name, what: str = "host") -> str:
+    """The file-name form of a host or device name: every character outside [A-Za-z0-9._-], and a
+    leading '.', percent-encoded (UTF-8). ``name_of`` turns it back."""
+    text = str(name)
+    if not text:
+        raise VdiFirewallError(f"a {what} has an empty name")
+    encoded = "".join(char if char in _SAFE else "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
+                      for char in text)
+    if encoded.startswith("."):
+        encoded = "%2E" + encoded[1:]
+    if len(encoded.encode("ascii")) > MAX_NAME_BYTES:
+        raise VdiFirewallError(
+            f"{what} '{text[:60]}...': its name is too long for a file name ({len(encoded)} characters encoded, "
+            f"at most {MAX_NAME_BYTES})")
+    return encoded
+
+
+def name_of(stem: str) -> str:
+    """The host or device name a file name (without its suffix) was made from."""
+    return unquote(stem)
+
+
+def cell(value) -> str:
+    """A value as a spreadsheet cell that is never a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_text(columns, rows) -> str:
+    """CSV text (with a byte-order mark) of dict rows, every cell neutralised."""
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([cell(column) for column in columns])
+    for row in rows:
+        writer.writerow([cell(row.get(column, "")) for column in columns])
+    return buffer.getvalue()
+
+
+def _check_relative(relative: str) -> None:
+    parts = relative.split("/")
+    if os.path.isabs(relative) or any(part in ("", ".", "..") for part in parts):
+        raise VdiFirewallError(f"refusing to write '{relative}': not a plain path inside the output directory")
+
+
+def _encoded(content) -> bytes:
+    return content if isinstance(content, bytes) else content.encode("utf-8")
+
+
+def _check_directory(output_dir: str, relative: str) -> None:
+    """Fail, naming the path, when a folder on the way to the file is a file."""
+    path = output_dir
+    for part in ["", *relative.split("/")[:-1]]:
+        path = os.path.join(path, part) if part else path
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise VdiFirewallError(f"cannot write {os.path.join(output_dir, relative)}: {path} is not a directory")
+
+
+def changed_files(output_dir: str, files: dict) -> list[str]:
+    """The relative paths whose content differs from what is on disk (or that are missing)."""
+    changed = []
+    for relative in sorted(files):
+        _check_relative(relative)
+        _check_directory(output_dir, relative)
+        path = os.path.join(output_dir, relative)
+        if os.path.isdir(path):
+            raise VdiFirewallError(f"cannot write {path}: it is a directory")
+        try:
+            with open(path, "rb") as handle:
+                if handle.read() == _encoded(files[relative]):
+                    continue
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise VdiFirewallError(f"cannot read {path}: {exc}") from exc
+        changed.append(relative)
+    return changed
+
+
+def write_outputs(output_dir, files: dict, remove=(), check_mode: bool = False) -> dict:
+    """Write the files whose content differs and remove the stale ones, all or nothing.
+
+    files: relative path -> text or bytes; remove: relative paths of stale files the collection
+    owns. Returns {written, removed} (relative paths), the same in check mode.
+    """
+    if output_dir is None or not str(output_dir).strip():
+        raise VdiFirewallError("the output directory is empty: give a directory to write to")
+    output_dir = str(output_dir)
+    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        raise VdiFirewallError(f"the output directory {output_dir} is not a directory")
+    written = changed_files(output_dir, files) if os.path.isdir(output_dir) else sorted(files)
+    for relative in written:
+        _check_relative(relative)
+    removed = []
+    for relative in sorted(set(remove) - set(files)):
+        _check_relative(relative)
+        if os.path.isfile(os.path.join(output_dir, relative)):
+            removed.append(relative)
+    if check_mode or not (written or removed):
+        return {"written": written, "removed": removed}
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=".vdi_firewall-", dir=output_dir)
+    except OSError as exc:
+        raise VdiFirewallError(f"cannot write to {output_dir}: {exc}") from exc
+    try:
+        _commit(output_dir, staging, files, written, removed)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return {"written": written, "removed": removed}
+
+
+def _commit(output_dir: str, staging: str, files: dict, written: list[str], removed: list[str]) -> None:
+    staged = {}
+    try:
+        for number, relative in enumerate(written):
+            staged[relative] = os.path.join(staging, f"new{number}")
+            with open(staged[relative], "wb") as handle:
+                handle.write(_encoded(files[relative]))
+                handle.flush()
+                os.fsync(handle.fileno())
+    except OSError as exc:
+        raise VdiFirewallError(f"cannot write to {output_dir}: {exc}; nothing was changed") from exc
+    done: list[tuple[str, str | None]] = []  # (target, its backup or None when it was new)
+    created: list[str] = []
+    try:
+        for number, relative in enumerate([*written, *removed]):
+            target = os.path.join(output_dir, relative)
+            parent = os.path.dirname(target)
+            if not os.path.isdir(parent):
+                os.makedirs(parent)
+                created.append(parent)
+            backup = None
+            if os.path.lexists(target):
+                backup = os.path.join(staging, f"old{number}")
+                os.replace(target, backup)
+            done.append((target, backup))
+            if relative in staged:
+                os.replace(staged[relative], target)
+    except OSError as exc:
+        for target, backup in reversed(done):
+            try:
+                if os.path.lexists(target):
+                    os.remove(target)
+                if backup:
+                    os.replace(backup, target)
+            except OSError:
+                pass
+        for parent in reversed(created):
+            try:
+                os.rmdir(parent)
+            except OSError:
+                pass
+        raise VdiFirewallError(f"cannot write {exc.filename or output_dir}: {exc.strerror or exc}; "
+                               "the previous files are left as they were") from exc
+
+
+def stale_files(output_dir, folder: str, suffixes, keep) -> list[str]:
+    """Relative paths of files under output_dir/folder that end in one of the suffixes and whose
+    decoded name is not in keep (names of hosts or devices)."""
+    directory = os.path.join(str(output_dir or ""), folder)
+    if not output_dir or not os.path.isdir(directory):
+        return []
+    result = []
+    for entry in sorted(os.listdir(directory)):
+        for suffix in suffixes:
+            if entry.endswith(suffix) and name_of(entry[:-len(suffix)]) not in keep:
+                result.append(f"{folder}/{entry}")
+                break
+    return result

@@ -1,0 +1,163 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one output writer: safe file names, cells that are never formulas, all-or-nothing writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+
+import pytest
+
+from ansible_collections.vdi.firewall.plugins.plugin_utils import outputs
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import (
+    cell,
+    csv_text,
+    file_name,
+    name_of,
+    stale_files,
+    write_outputs,
+)
+from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
+    HostInput,
+    build_topology,
+    deployment_flows,
+    plan_hosts,
+)
+from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import plan_files, report_files
+
+NAMES = ["ctx-vda1", "../../../escaped-vda", "a/b", ".hidden", "..", "=1+2", "vda 1", "vdá", "100%", "ä/../x"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_file_names_stay_inside_the_directory_and_turn_back_into_the_name(name):
+    encoded = file_name(name)
+    assert "/" not in encoded and encoded not in (".", "..") and not encoded.startswith(".")
+    assert set(encoded) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-%")
+    assert name_of(encoded) == name
+
+
+def test_ordinary_host_names_are_unchanged():
+    assert file_name("ctx-vda1.example.com") == "ctx-vda1.example.com"
+
+
+def test_a_name_too_long_for_a_file_is_an_error_naming_it():
+    with pytest.raises(VdiFirewallError, match=r"host 'vvvv.*too long for a file name"):
+        file_name("v" * 250)
+
+
+@pytest.mark.parametrize("value", ["=1+2", "+1", "-2", "@SUM(A1)", "\t=x", "\r=x"])
+def test_a_cell_is_never_a_formula(value):
+    assert cell(value) == "'" + value
+    text = csv_text(["a"], [{"a": value}])
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:], newline="")))
+    assert rows[1][0].startswith("'")
+
+
+def test_plain_cells_stay_as_they_are():
+    assert cell("49152-65535") == "49152-65535" and cell("") == "" and cell(None) == ""
+
+
+def hostile_site():
+    hosts = [HostInput("=1+2", groups=("broker",), ansible_host="10.0.0.11", product="citrix"),
+             HostInput("../../../escaped-vda", groups=("vda",), ansible_host="10.0.0.21", product="citrix")]
+    topology = build_topology(load_catalog(), hosts)
+    plans = plan_hosts(topology)
+    rows = deployment_flows(topology, plans)
+    files = plan_files(plans, rows)
+    files.update(report_files(topology, plans, rows)[0])
+    return files
+
+
+def test_hostile_host_names_write_nothing_outside_and_no_formula(tmp_path):
+    out = tmp_path / "a" / "b" / "out"
+    files = hostile_site()
+    write_outputs(str(out), files)
+    written = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
+    assert all(path.startswith("a/b/out/") for path in written), written
+    escaped = out / "hosts" / f"{file_name('../../../escaped-vda')}.json"
+    assert json.loads(escaped.read_text())["host"] == "../../../escaped-vda"
+    for name in ("change_request.csv", "flows.csv"):
+        text = (out / name).read_text(encoding="utf-8-sig")
+        assert not any(value.startswith("=") for row in csv.reader(io.StringIO(text)) for value in row), name
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.load_workbook(out / "change_request.xlsx")
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for item in row:
+                assert item.data_type != "f", (sheet.title, item.coordinate, item.value)
+    values = [item.value for sheet in workbook.worksheets for row in sheet.iter_rows() for item in row]
+    assert any("=1+2" in str(value) for value in values)
+
+
+def test_nothing_changes_when_a_write_fails_half_way(tmp_path, monkeypatch):
+    old = {"flows.csv": "old flows\n", "change_request.csv": "old cr\n", "hosts/a.json": "{}\n"}
+    write_outputs(str(tmp_path), old)
+    before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+    new = {"flows.csv": "new flows\n", "change_request.csv": "new cr\n", "hosts/a.json": "{\"a\": 1}\n",
+           "report.html": "<p>new</p>\n"}
+    real_replace = os.replace
+    calls = []
+
+    def failing_replace(source, target):
+        calls.append(target)
+        if len(calls) == 6:  # after two files are in place
+            raise OSError(28, "No space left on device", target)
+        return real_replace(source, target)
+
+    monkeypatch.setattr(outputs.os, "replace", failing_replace)
+    with pytest.raises(VdiFirewallError, match=r"No space left on device.*previous files are left as they were"):
+        write_outputs(str(tmp_path), new, remove=["hosts/a.json"])
+    monkeypatch.setattr(outputs.os, "replace", real_replace)
+    after = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+    assert after == before
+
+
+def test_a_failed_staging_write_changes_nothing(tmp_path, monkeypatch):
+    write_outputs(str(tmp_path), {"flows.csv": "old\n"})
+    real_open = open
+
+    def full_disk(path, mode="r", *args, **kwargs):
+        if "w" in mode and "new1" in str(path):
+            raise OSError(28, "No space left on device")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", full_disk)
+    with pytest.raises(VdiFirewallError, match="nothing was changed"):
+        write_outputs(str(tmp_path), {"flows.csv": "new\n", "report.html": "x"})
+    monkeypatch.setattr("builtins.open", real_open)
+    assert (tmp_path / "flows.csv").read_text() == "old\n" and not (tmp_path / "report.html").exists()
+    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".vdi_firewall-")]
+
+
+def test_a_file_where_a_folder_is_needed_fails_before_anything_is_written(tmp_path):
+    (tmp_path / "flows.csv").write_text("old\n")
+    (tmp_path / "hosts").write_text("a file, not a folder")
+    with pytest.raises(VdiFirewallError, match=r"hosts is not a directory"):
+        write_outputs(str(tmp_path), {"flows.csv": "new\n", "hosts/a.json": "{}"})
+    assert (tmp_path / "flows.csv").read_text() == "old\n"
+
+
+@pytest.mark.parametrize("empty", ["", "  ", None])
+def test_an_empty_output_directory_is_an_error(empty):
+    with pytest.raises(VdiFirewallError, match="output directory is empty"):
+        write_outputs(empty, {"flows.csv": "x"})
+
+
+def test_stale_files_are_found_by_their_decoded_names(tmp_path):
+    (tmp_path / "hosts").mkdir()
+    for name in ("keep", "a/b", "gone"):
+        (tmp_path / "hosts" / f"{file_name(name)}.json").write_text("{}")
+    (tmp_path / "hosts" / "notes.txt").write_text("not ours")
+    assert stale_files(str(tmp_path), "hosts", (".json",), {"keep"}) == sorted(
+        [f"hosts/{file_name('a/b')}.json", "hosts/gone.json"])
+
+
+def test_paths_outside_the_directory_are_refused(tmp_path):
+    with pytest.raises(VdiFirewallError, match="not a plain path"):
+        write_outputs(str(tmp_path), {"../x.json": "{}"})
