@@ -9,7 +9,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.vdi.firewall.plugins.module_utils._argspecs import PLAN_RULES_ARGUMENT_SPEC
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import as_bool, host_inputs, planner_settings
+from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host_inputs, planner_settings, strict_setting
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
     build_topology,
     deployment_flows,
@@ -40,8 +40,7 @@ class ActionModule(ActionBase):
 
         notices: list[str] = []
         try:
-            strict = as_bool(args["strict"] if args.get("strict") is not None else task_vars.get("vdi_firewall_strict"),
-                             "vdi_firewall_strict")
+            strict = strict_setting(task_vars, args)
             catalog = load_catalog(args.get("catalog_dir"))
             topology = build_topology(catalog, host_inputs(task_vars), **planner_settings(task_vars, args))
             if "output_dir" in self._task.args and not args.get("output_dir"):

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PRODUCTS
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput, with_topology
 
@@ -12,6 +13,18 @@ _FALSE = frozenset(("false", "no", "off", "0", "n", "f", ""))
 
 HOST_VARIABLES = ("vdi_firewall_product", "vdi_firewall_components", "vdi_firewall_address", "ansible_host",
                   "vdi_firewall_features", "vdi_firewall_feature_list")
+
+
+def survey_answer(task_vars: dict, variable: str):
+    """An AWX survey's answer (a vdi_firewall_survey_* extra var), or None when it is empty or missing.
+
+    Survey answers only add to the inventory: they fill in what it leaves unset, or go over it, and never
+    replace an inventory value by a default.
+    """
+    value = task_vars.get(variable)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return value.strip() if isinstance(value, str) else value
 
 
 def feature_list(value) -> dict:
@@ -65,6 +78,12 @@ def host_inputs(task_vars: dict) -> list[HostInput]:
     groups = task_vars.get("groups") or {}
     hostvars = task_vars.get("hostvars") or {}
     memberships = host_groups(groups)
+    # from an AWX survey: the product of hosts that set none, features over every host's
+    survey_product = survey_answer(task_vars, "vdi_firewall_survey_product")
+    if survey_product is not None and survey_product not in PRODUCTS:
+        raise VdiFirewallError(
+            f"vdi_firewall_survey_product {survey_product!r} is not one of {', '.join(PRODUCTS)}")
+    survey_features = survey_answer(task_vars, "vdi_firewall_survey_features")
     inputs = []
     for host in groups.get("all", []):
         variables = hostvars[host]
@@ -74,11 +93,12 @@ def host_inputs(task_vars: dict) -> list[HostInput]:
         inputs.append(HostInput(
             name=host,
             groups=tuple(sorted(memberships.get(host, ()))),
-            product=values["vdi_firewall_product"],
+            product=values["vdi_firewall_product"] or survey_product,
             components=values["vdi_firewall_components"],
             address=values["vdi_firewall_address"],
             ansible_host=values["ansible_host"],
-            features=_features(values["vdi_firewall_features"], values["vdi_firewall_feature_list"]),
+            features=_features(_features(values["vdi_firewall_features"], values["vdi_firewall_feature_list"]),
+                               survey_features),
         ))
     return inputs
 
@@ -95,6 +115,14 @@ def as_bool(value, where: str) -> bool:
     if text in _FALSE:
         return False
     raise VdiFirewallError(f"{where}: {value!r} is not true or false")
+
+
+def strict_setting(task_vars: dict, args: dict | None = None) -> bool:
+    """Strict mode: the task's option, else vdi_firewall_strict; an AWX survey can switch it on, never off."""
+    args = args or {}
+    value = args.get("strict") if args.get("strict") is not None else task_vars.get("vdi_firewall_strict")
+    return (as_bool(value, "vdi_firewall_strict")
+            or as_bool(survey_answer(task_vars, "vdi_firewall_survey_strict"), "vdi_firewall_survey_strict"))
 
 
 def planner_settings(task_vars: dict, args: dict | None = None) -> dict:

@@ -13,6 +13,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import (
     host_groups,
     host_inputs,
     planner_settings,
+    strict_setting,
 )
 
 
@@ -48,6 +49,43 @@ def test_host_inputs_reads_variables_and_overlays_the_feature_list():
     assert ddc1.groups == ("broker",) and ddc1.product == "citrix" and ddc1.ansible_host == "10.0.0.1"
     assert ddc1.features == {"citrix_edt": False, "citrix_adc_ha": True}
     assert tool.groups == () and tool.features is None and tool.product is None
+
+
+def test_survey_answers_only_add_to_the_inventory():
+    """An AWX survey's product fills in where the inventory sets none; its features go over every host's."""
+    task_vars = {
+        "groups": {"all": ["cb1", "ddc1"], "broker": ["cb1", "ddc1"]},
+        "hostvars": {"cb1": {}, "ddc1": {"vdi_firewall_product": "citrix", "vdi_firewall_features": {"citrix_edt": True}}},
+        "vdi_firewall_survey_product": "microsoft_rds",
+        "vdi_firewall_survey_features": "!citrix_edt citrix_adc_ha",
+    }
+    cb1, ddc1 = host_inputs(task_vars)
+    assert cb1.product == "microsoft_rds" and ddc1.product == "citrix"
+    assert ddc1.features == {"citrix_edt": False, "citrix_adc_ha": True}
+
+
+@pytest.mark.parametrize("empty", [None, "", "  "])
+def test_empty_survey_answers_change_nothing(empty):
+    task_vars = {"groups": {"all": ["ddc1"]}, "hostvars": {"ddc1": {"vdi_firewall_product": "citrix"}},
+                 "vdi_firewall_survey_product": empty, "vdi_firewall_survey_features": empty,
+                 "vdi_firewall_survey_strict": empty, "vdi_firewall_strict": True}
+    (ddc1,) = host_inputs(task_vars)
+    assert ddc1.product == "citrix" and ddc1.features is None
+    assert strict_setting(task_vars) is True
+    assert strict_setting(dict(task_vars, vdi_firewall_strict=False)) is False
+
+
+@pytest.mark.parametrize(("inventory", "survey", "expected"),
+                         [(True, "false", True), (None, "true", True), (False, "true", True), (None, "false", False)])
+def test_a_survey_switches_strict_on_never_off(inventory, survey, expected):
+    task_vars = {"vdi_firewall_strict": inventory, "vdi_firewall_survey_strict": survey}
+    assert strict_setting(task_vars) is expected
+    assert strict_setting(task_vars, {"strict": True}) is True
+
+
+def test_unknown_survey_product_is_named():
+    with pytest.raises(VdiFirewallError, match=r"vdi_firewall_survey_product 'vmware' is not one of"):
+        host_inputs({"groups": {"all": []}, "hostvars": {}, "vdi_firewall_survey_product": "vmware"})
 
 
 @pytest.mark.parametrize(("value", "expected"), [(True, True), ("true", True), ("no", False), (None, False), ("", False)])
