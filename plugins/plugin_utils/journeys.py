@@ -1,0 +1,655 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""User and administrator journeys: the paths a session depends on, and whether a plan lets them through.
+
+A journey (``vars/journeys/<product>.yml``) is a list of hops written from the product's architecture,
+independently of the port catalog's flows: a hop is (from component, to component, protocol, ports,
+optional feature, references). ``check_journeys`` tests every journey of the deployment's products
+against the planned rules, so that a flow the documents leave out shows as a broken journey.
+
+Pure Python, no Ansible. The shapes below are stable; other checks (zone devices, verify) build on them.
+
+Result of ``check_journeys`` - one dict per journey of the deployment's products::
+
+    {"id": "citrix_external_user_gateway", "title": "...", "product": "citrix", "description": "...",
+     "status": "complete" | "broken" | "not_applicable",
+     "reason": None | "hop 1 user_device -> citrix_gateway tcp/443: not open at the destination host ...",
+     "first_missing": None | {"hop": 1, "from": ..., "to": ..., "protocol": ..., "ports": [...],
+                              "ends": ["source host", "device", "destination host"], "hosts": [...], "devices": [...]},
+     "hosts": ["ctx-adc1", ...],           # inventory hosts that take part in a checked hop
+     "hops": [HOP, ...]}
+
+A journey is ``not_applicable`` when its own feature is off, or when a hop that is not switched off
+has a from- or to-component with no host and no endpoint (``reason`` says which).
+
+HOP - one dict per hop, in journey order::
+
+    {"hop": 1, "from": "user_device", "to": "citrix_gateway", "protocol": "tcp", "ports": ["443"],
+     "match": "all" | "any",               # every port, or any one of them (the same one at every end)
+     "feature": None | "citrix_edt", "description": "...", "references": [{"id", "title", "url"}],
+     "status": "open" | "missing" | "off" | "unchecked" | "not_applicable",
+     "missing": [{"end": "source host" | "device" | "destination host",
+                  "host": "ctx-adc1",       # for host ends ("device": name for device ends)
+                  "ports": ["443"],         # the hop's ports that end does not open
+                  "addresses": ["198.51.100.0/24"]}],   # the peer addresses it does not cover
+     "sources": ["ctx-adc1", "endpoint:user_device"], "destinations": [...],
+     "source_addresses": [CIDR, ...], "destination_addresses": [CIDR, ...]}
+
+``off``: the hop's feature is off at every host of its components (the catalog default when none is a
+host). ``unchecked``: no end of the hop is a planned host (both are endpoints) and no device check
+reported on it. ``missing`` lists the ends that do not let the hop through, source host first.
+
+An end is open when:
+- destination host: its plan has inbound rules of the hop's protocol whose local ports cover each
+  port and whose remote addresses cover every source address (sources' hosts and endpoints, less
+  the host's own addresses: a hop between components of one host is loopback);
+- source host: the same with its outbound rules (remote ports, destination addresses); a host whose
+  plan has no outbound rule at all does not restrict egress, so its end is open.
+Endpoints (vdi_firewall_endpoints) have no host end; hosts outside ``plans`` are not checked.
+
+Devices: ``check_journeys(..., devices=[check, ...])`` calls each ``check(hop) -> [missing entry]`` for
+every hop it tests (the HOP dict above, before ``status`` and ``missing`` are set); entries it returns
+(``{"end": "device", "device": name, "ports": [...], "addresses": [...]}``) are listed between the
+source and the destination host ends and make the hop ``missing``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _YamlLoader
+except ImportError:  # pragma: no cover - libyaml is optional
+    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+
+try:
+    from netaddr import IPSet
+
+    HAS_NETADDR = True
+except ImportError:  # pragma: no cover - exercised only without netaddr
+    HAS_NETADDR = False
+
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
+    PORTLESS_PROTOCOLS,
+    PRODUCTS,
+    PROTOCOLS,
+    Catalog,
+    PortRange,
+    parse_port_value,
+)
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+
+COMPLETE = "complete"
+BROKEN = "broken"
+NOT_APPLICABLE = "not_applicable"
+STATUSES = (COMPLETE, BROKEN, NOT_APPLICABLE)
+SOURCE_END = "source host"
+DEVICE_END = "device"
+DESTINATION_END = "destination host"
+
+_FILE_KEYS = frozenset(("product", "references", "journeys"))
+_JOURNEY_KEYS = frozenset(("id", "title", "product", "description", "feature", "hops", "note"))
+_JOURNEY_REQUIRED = ("id", "title", "description", "hops")
+_HOP_KEYS = frozenset(("from", "to", "protocol", "ports", "match", "feature", "description", "references", "note"))
+_HOP_REQUIRED = ("from", "to", "protocol", "description")
+_REFERENCE_KEYS = frozenset(("title", "url", "note"))
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_RANGE = re.compile(r"^(\d+)-(\d+)$")
+_URL = re.compile(r"^https?://\S+$")
+
+
+def default_journeys_dir() -> str:
+    """Return vars/journeys of the collection this file belongs to."""
+    collection_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(collection_root, "vars", "journeys")
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a journey: a connection from one component to another."""
+
+    source: str
+    destination: str
+    protocol: str
+    ports: tuple[int | str, ...]
+    description: str
+    references: tuple[str, ...]
+    match: str = "all"
+    feature: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Journey:
+    """A path users or administrators depend on, hop by hop."""
+
+    id: str
+    title: str
+    product: str
+    description: str
+    hops: tuple[Hop, ...]
+    feature: str | None = None
+    note: str | None = None
+    file: str = ""
+
+
+@dataclass
+class JourneySet:
+    """The validated journeys and the references their hops cite."""
+
+    journeys: list[Journey]
+    references: dict[str, dict]
+
+    def for_products(self, products) -> list[Journey]:
+        wanted = set(products)
+        return [journey for journey in self.journeys if journey.product in wanted]
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+def _signature(directory: str) -> tuple:
+    try:
+        names = sorted(name for name in os.listdir(directory) if name.endswith((".yml", ".yaml")))
+    except OSError as exc:
+        raise VdiFirewallError(f"journeys directory {directory} cannot be read: {exc}") from exc
+    signature = []
+    for name in names:
+        stat = os.stat(os.path.join(directory, name))
+        signature.append((name, stat.st_mtime_ns, stat.st_size))
+    return tuple(signature)
+
+
+@lru_cache(maxsize=8)
+def _read(directory: str, signature: tuple) -> tuple:
+    documents = []
+    for name, _mtime, _size in signature:
+        path = os.path.join(directory, name)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = yaml.load(handle, Loader=_YamlLoader)  # noqa: S506 - safe loader
+        except (OSError, yaml.YAMLError) as exc:
+            raise VdiFirewallError(f"{path}: cannot be read as YAML: {exc}") from exc
+        documents.append((path, data))
+    return tuple(documents)
+
+
+def load_journeys(catalog: Catalog, directory: str | None = None) -> JourneySet:
+    """Load and validate every journey file in directory (default: the collection's vars/journeys/)."""
+    directory = os.path.abspath(directory or default_journeys_dir())
+    documents = _read(directory, _signature(directory))
+    if not documents:
+        raise VdiFirewallError(f"journeys directory {directory} holds no .yml file")
+    return build_journeys(list(documents), catalog)
+
+
+def build_journeys(documents: list[tuple[str, dict]], catalog: Catalog) -> JourneySet:
+    """Validate parsed journey files [(path, data), ...] against the catalog's components and features."""
+    journeys: list[Journey] = []
+    references: dict[str, dict] = {}
+    seen: dict[str, str] = {}
+    products: dict[str, str] = {}
+    for path, data in documents:
+        if not isinstance(data, dict):
+            raise VdiFirewallError(f"{path}: a journeys file must be a mapping")
+        unknown = sorted(set(data) - _FILE_KEYS)
+        if unknown:
+            raise VdiFirewallError(f"{path}: unknown top-level key(s) {', '.join(unknown)}")
+        product = data.get("product")
+        if product not in PRODUCTS:
+            raise VdiFirewallError(f"{path}: product {product!r} is not one of {', '.join(PRODUCTS)}")
+        if product in products:
+            raise VdiFirewallError(f"{path}: product '{product}' already has its journeys in {products[product]}")
+        products[product] = path
+        file_references = data.get("references") or {}
+        if not isinstance(file_references, dict):
+            raise VdiFirewallError(f"{path}: 'references' must be a mapping of reference id to title and url")
+        for key, value in file_references.items():
+            _check_reference(path, key, value)
+            if key in references:
+                raise VdiFirewallError(f"{path}: reference '{key}' is already defined in {references[key]['file']}")
+            references[key] = {"id": key, "title": value["title"].strip(), "url": value["url"], "file": path}
+        entries = data.get("journeys")
+        if not isinstance(entries, list) or not entries:
+            raise VdiFirewallError(f"{path}: 'journeys' must be a non-empty list")
+        for index, raw in enumerate(entries, start=1):
+            journey = _journey(raw, index, path, product, catalog, file_references)
+            if journey.id in seen:
+                raise VdiFirewallError(f"{path}: journey '{journey.id}' (entry {index}): duplicate id, "
+                                       f"first defined in {seen[journey.id]}")
+            seen[journey.id] = path
+            journeys.append(journey)
+    return JourneySet(journeys=journeys, references=references)
+
+
+def _check_reference(path: str, key, value) -> None:
+    where = f"{path}: reference {key!r}"
+    if not isinstance(key, str) or not _ID.match(key):
+        raise VdiFirewallError(f"{where}: id must be snake_case (a-z, 0-9, _)")
+    if not isinstance(value, dict):
+        raise VdiFirewallError(f"{where}: must be a mapping with 'title' and 'url'")
+    unknown = sorted(set(value) - _REFERENCE_KEYS)
+    if unknown:
+        raise VdiFirewallError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    if not isinstance(value.get("title"), str) or not value["title"].strip():
+        raise VdiFirewallError(f"{where}: 'title' is required")
+    if not isinstance(value.get("url"), str) or not _URL.match(value["url"]):
+        raise VdiFirewallError(f"{where}: 'url' must be an http(s) address of the public document")
+
+
+def _journey(raw, index: int, path: str, product: str, catalog: Catalog, references: dict) -> Journey:
+    if not isinstance(raw, dict):
+        raise VdiFirewallError(f"{path}: journey entry {index} must be a mapping")
+    label = f"{path}: journey '{raw.get('id', '?')}' (entry {index})"
+
+    def fail(message: str):
+        raise VdiFirewallError(f"{label}: {message}")
+
+    unknown = sorted(set(raw) - _JOURNEY_KEYS)
+    if unknown:
+        fail(f"unknown key(s) {', '.join(unknown)}")
+    for key in _JOURNEY_REQUIRED:
+        if raw.get(key) in (None, "", []):
+            fail(f"'{key}' is required")
+    if not isinstance(raw["id"], str) or not _ID.match(raw["id"]):
+        fail("'id' must be snake_case (a-z, 0-9, _)")
+    for key in ("title", "description"):
+        if not isinstance(raw[key], str):
+            fail(f"'{key}' must be a string")
+    if raw.get("product", product) != product:
+        fail(f"product {raw['product']!r} differs from the file's product '{product}'")
+    feature = raw.get("feature")
+    if feature is not None and feature not in catalog.features:
+        fail(f"unknown feature '{feature}' (not in the catalog)")
+    if not isinstance(raw["hops"], list):
+        fail("'hops' must be a list")
+    hops = tuple(_hop(hop, number, label, catalog, references) for number, hop in enumerate(raw["hops"], start=1))
+    return Journey(id=raw["id"], title=raw["title"].strip(), product=product, description=raw["description"].strip(),
+                   hops=hops, feature=feature, note=raw.get("note"), file=os.path.basename(path))
+
+
+def _hop(raw, number: int, label: str, catalog: Catalog, references: dict) -> Hop:
+    where = f"{label}: hop {number}"
+
+    def fail(message: str):
+        raise VdiFirewallError(f"{where}: {message}")
+
+    if not isinstance(raw, dict):
+        fail("must be a mapping")
+    where = f"{label}: hop {number} ({raw.get('from', '?')} -> {raw.get('to', '?')})"
+    unknown = sorted(set(raw) - _HOP_KEYS)
+    if unknown:
+        fail(f"unknown key(s) {', '.join(unknown)}")
+    for key in _HOP_REQUIRED:
+        if raw.get(key) in (None, ""):
+            fail(f"'{key}' is required")
+    for key in ("from", "to"):
+        if raw[key] not in catalog.components:
+            fail(f"unknown component '{raw[key]}' in '{key}' (not in the catalog)")
+    protocol = raw["protocol"]
+    if protocol not in PROTOCOLS:
+        fail(f"unknown protocol {protocol!r} (known: {', '.join(PROTOCOLS)})")
+    ports = raw.get("ports") or []
+    if not isinstance(ports, list):
+        fail("'ports' must be a list")
+    if protocol in PORTLESS_PROTOCOLS and ports:
+        fail(f"{protocol} carries no ports")
+    if protocol not in PORTLESS_PROTOCOLS and not ports:
+        fail(f"{protocol} needs 'ports'")
+    checked = []
+    for port in ports:
+        if isinstance(port, bool):
+            fail(f"port {port!r} is not a number")
+        if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
+            if not 0 <= int(port) <= 65535:
+                fail(f"port {port} is outside 0-65535")
+            checked.append(int(port))
+        elif isinstance(port, str) and _RANGE.match(port):
+            start, end = (int(part) for part in port.split("-"))
+            if not 0 <= start <= end <= 65535:
+                fail(f"port range {port} is outside 0-65535 or reversed")
+            checked.append(port)
+        elif isinstance(port, str) and port in catalog.symbolic_ports:
+            checked.append(port)
+        else:
+            fail(f"port {port!r} is neither a number, an 'a-b' range nor a symbolic port of the catalog")
+    match = raw.get("match", "all")
+    if match not in ("all", "any"):
+        fail(f"'match' must be 'all' or 'any', got {match!r}")
+    feature = raw.get("feature")
+    if feature is not None and feature not in catalog.features:
+        fail(f"unknown feature '{feature}' (not in the catalog)")
+    cited = raw.get("references")
+    if cited in (None, "", []):
+        fail("needs 'references': at least one public vendor document (a reference id of this file)")
+    cited = [cited] if isinstance(cited, str) else cited
+    if not isinstance(cited, list):
+        fail("'references' must be a list of reference ids")
+    for reference in cited:
+        if reference not in references:
+            fail(f"reference '{reference}' is missing from the file's 'references'")
+    if not isinstance(raw["description"], str):
+        fail("'description' must be a string")
+    return Hop(source=raw["from"], destination=raw["to"], protocol=protocol, ports=tuple(checked),
+               description=raw["description"].strip(), references=tuple(cited), match=match, feature=feature,
+               note=raw.get("note"))
+
+
+# ---------------------------------------------------------------------------------------------- checking
+
+def _require_netaddr() -> None:
+    if not HAS_NETADDR:
+        raise VdiFirewallError("the Python library 'netaddr' is required on the controller (pip install netaddr)")
+
+
+def hop_ports(catalog: Catalog, hop: Hop, overrides: dict | None = None) -> list[list[PortRange]]:
+    """The hop's ports, one list of ranges per port spec (symbolic names resolved with the run's values)."""
+    result = []
+    for port in hop.ports:
+        if isinstance(port, int):
+            result.append([PortRange(port, port)])
+        elif _RANGE.match(port):
+            start, end = (int(part) for part in port.split("-"))
+            result.append([PortRange(start, end)])
+        else:
+            value = (overrides or {}).get(port, catalog.symbolic_ports[port]["default"])
+            result.append(parse_port_value(value, f"symbolic port '{port}'"))
+    return result
+
+
+def _ranges_text(ranges) -> list[str]:
+    return [str(item) for item in ranges]
+
+
+def _parse_rule_ports(ports) -> list[tuple[int, int]]:
+    ranges = []
+    for text in ports or ():
+        for item in str(text).split(","):
+            item = item.strip()
+            if not item:
+                continue
+            start, _sep, end = item.partition("-")
+            ranges.append((int(start), int(end or start)))
+    return ranges
+
+
+def _uncovered(rules: list[dict], direction: str, protocol: str, wanted: list[PortRange], addresses) -> tuple[list, list]:
+    """The wanted port ranges and addresses that the rules (of that direction and protocol) do not cover."""
+    candidates = []
+    for rule in rules:
+        if rule.get("direction") != direction or rule.get("protocol") != protocol:
+            continue
+        ports = rule.get("local_ports") if direction == "in" else rule.get("remote_ports")
+        candidates.append((_parse_rule_ports(ports), IPSet(rule.get("remote_addresses") or ())))
+    if protocol in PORTLESS_PROTOCOLS:
+        covered = IPSet()
+        for _ports, remote in candidates:
+            covered |= remote
+        missing = addresses - covered
+        return ([], list(missing.iter_cidrs())) if missing else ([], [])
+    missing_ports: list[PortRange] = []
+    missing_addresses = IPSet()
+    for wanted_range in wanted:
+        # cut the wanted range at every rule boundary: each piece is inside or outside each rule
+        cuts = {wanted_range.start, wanted_range.end + 1}
+        for ranges, _remote in candidates:
+            for start, end in ranges:
+                for edge in (start, end + 1):
+                    if wanted_range.start < edge <= wanted_range.end:
+                        cuts.add(edge)
+        edges = sorted(cuts)
+        for start, after in zip(edges, edges[1:]):
+            covered = IPSet()
+            for ranges, remote in candidates:
+                if any(low <= start and after - 1 <= high for low, high in ranges):
+                    covered |= remote
+            missing = addresses - covered
+            if missing:
+                missing_addresses |= missing
+                if missing_ports and missing_ports[-1].end + 1 == start:
+                    missing_ports[-1] = PortRange(missing_ports[-1].start, after - 1)
+                else:
+                    missing_ports.append(PortRange(start, after - 1))
+    return missing_ports, list(missing_addresses.iter_cidrs())
+
+
+def _feature_on(topology, feature: str | None, hosts) -> bool:
+    if feature is None:
+        return True
+    default = topology.catalog.features[feature]["default"]
+    hosts = list(hosts)
+    if not hosts:
+        return default
+    for host in hosts:
+        features = topology.host_features.get(host) or {}
+        if features.get(feature, default):
+            return True
+    return False
+
+
+def _present(topology, component: str) -> bool:
+    return bool(topology.component_hosts.get(component) or topology.component_endpoints.get(component))
+
+
+def _peers(topology, component: str) -> list[str]:
+    names = list(topology.component_hosts.get(component, ()))
+    if topology.component_endpoints.get(component):
+        names.append(f"endpoint:{component}")
+    return names
+
+
+def _addresses_of(topology, component: str):
+    return IPSet(topology.peer_cidrs(component))
+
+
+def _hop_text(hop: dict) -> str:
+    ports = ("/" + ("|" if hop["match"] == "any" else ",").join(hop["ports"])) if hop["ports"] else ""
+    return f"{hop['from']} -> {hop['to']} {hop['protocol']}{ports}"
+
+
+def _end_text(entries: list[dict]) -> str:
+    parts = []
+    for end in (SOURCE_END, DEVICE_END, DESTINATION_END):
+        names = [item.get("host") or item.get("device") for item in entries if item["end"] == end]
+        if names:
+            way = {SOURCE_END: "outbound", DEVICE_END: "through", DESTINATION_END: "inbound"}[end]
+            parts.append(f"{end} {', '.join(dict.fromkeys(names))} ({way})")
+    return "; ".join(parts)
+
+
+def _check_hop(topology, plans: dict, hop: dict, alternatives: list[list[PortRange]], devices) -> list[dict]:
+    """Missing entries of one hop, for the first port alternative that is open everywhere (or the first)."""
+    sources = list(topology.component_hosts.get(hop["from"], ()))
+    destinations = list(topology.component_hosts.get(hop["to"], ()))
+    source_set = _addresses_of(topology, hop["from"])
+    destination_set = _addresses_of(topology, hop["to"])
+    choices = [[item for ranges in alternatives for item in ranges]] if hop["match"] == "all" else alternatives
+    if not choices:
+        choices = [[]]  # portless protocol
+    first = None
+    for wanted in choices:
+        missing: list[dict] = []
+        for host in sources:
+            plan = plans.get(host)
+            if plan is None:
+                continue
+            rules = plan.get("rules") or []
+            if not any(rule.get("direction") == "out" for rule in rules):
+                continue  # egress not restricted by this host's plan
+            required = destination_set - IPSet(topology.host_addresses.get(host, ()))
+            if not required:
+                continue
+            ports, addresses = _uncovered(rules, "out", hop["protocol"], wanted, required)
+            if addresses:
+                missing.append({"end": SOURCE_END, "host": host, "ports": _ranges_text(ports),
+                                "addresses": [str(item) for item in addresses]})
+        for check in devices or ():
+            for entry in check(hop) or ():
+                missing.append(dict(entry, end=DEVICE_END))
+        for host in destinations:
+            plan = plans.get(host)
+            if plan is None:
+                continue
+            required = source_set - IPSet(topology.host_addresses.get(host, ()))
+            if not required:
+                continue
+            ports, addresses = _uncovered(plan.get("rules") or [], "in", hop["protocol"], wanted, required)
+            if addresses:
+                missing.append({"end": DESTINATION_END, "host": host, "ports": _ranges_text(ports),
+                                "addresses": [str(item) for item in addresses]})
+        if not missing:
+            return []
+        if first is None:
+            first = missing
+    return first or []
+
+
+def check_journeys(topology, plans: dict[str, dict], journeys=None, devices=None) -> list[dict]:
+    """Every journey of the deployment's products: complete, broken (first missing hop) or not applicable.
+
+    topology is the planner's Topology, plans the planner's plans (host -> plan; hosts of the topology
+    missing from it are not checked), journeys a JourneySet or a list of Journey (default: the
+    collection's, for topology.products), devices optional hop checks (see the module docstring).
+    """
+    _require_netaddr()
+    catalog = topology.catalog
+    if journeys is None:
+        journeys = load_journeys(catalog)
+    if isinstance(journeys, JourneySet):
+        references = journeys.references
+        selected = journeys.for_products(topology.products)
+    else:
+        references = {}
+        selected = [journey for journey in journeys if journey.product in set(topology.products)]
+    results = []
+    for journey in selected:
+        results.append(_check_journey(topology, plans, journey, references, devices))
+    return results
+
+
+def _check_journey(topology, plans, journey: Journey, references: dict, devices) -> dict:
+    catalog = topology.catalog
+    hop_results = []
+    absent: list[str] = []
+    for number, hop in enumerate(journey.hops, start=1):
+        alternatives = hop_ports(catalog, hop, topology.symbolic_ports)
+        ports = [",".join(_ranges_text(ranges)) for ranges in alternatives]
+        hosts = list(topology.component_hosts.get(hop.source, ())) + list(topology.component_hosts.get(hop.destination, ()))
+        result = {
+            "hop": number,
+            "from": hop.source,
+            "to": hop.destination,
+            "protocol": hop.protocol,
+            "ports": ports,
+            "match": hop.match,
+            "feature": hop.feature,
+            "description": hop.description,
+            "references": [{"id": ref, "title": references[ref]["title"], "url": references[ref]["url"]}
+                           if ref in references else {"id": ref, "title": ref, "url": ""} for ref in hop.references],
+            "sources": _peers(topology, hop.source),
+            "destinations": _peers(topology, hop.destination),
+            "source_addresses": list(topology.peer_cidrs(hop.source)),
+            "destination_addresses": list(topology.peer_cidrs(hop.destination)),
+            "status": None,
+            "missing": [],
+        }
+        if not _feature_on(topology, hop.feature, hosts):
+            result["status"] = "off"
+        else:
+            for component in (hop.source, hop.destination):
+                if not _present(topology, component) and component not in absent:
+                    absent.append(component)
+        hop_results.append((result, alternatives))
+    base = {"id": journey.id, "title": journey.title, "product": journey.product, "description": journey.description,
+            "status": None, "reason": None, "first_missing": None, "hosts": [], "hops": [item for item, _ in hop_results]}
+    journey_hosts = {host for hop in journey.hops for component in (hop.source, hop.destination)
+                     for host in topology.component_hosts.get(component, ())}
+    if journey.feature and not _feature_on(topology, journey.feature, journey_hosts):
+        reason = f"feature {journey.feature} is off"
+    elif absent:
+        reason = "no host or endpoint for " + ", ".join(absent)
+    else:
+        reason = None
+    if reason is not None:
+        for result, _alternatives in hop_results:
+            if result["status"] is None:
+                result["status"] = NOT_APPLICABLE
+        return dict(base, status=NOT_APPLICABLE, reason=reason)
+    taking_part: set[str] = set()
+    for result, alternatives in hop_results:
+        if result["status"] == "off":
+            continue
+        checked_hosts = [host for host in topology.component_hosts.get(result["from"], ()) if host in plans]
+        checked_hosts += [host for host in topology.component_hosts.get(result["to"], ()) if host in plans]
+        taking_part.update(checked_hosts)
+        missing = _check_hop(topology, plans, result, alternatives, devices)
+        result["missing"] = missing
+        if missing:
+            result["status"] = "missing"
+        elif checked_hosts or devices:
+            result["status"] = "open"
+        else:
+            result["status"] = "unchecked"
+    base["hosts"] = sorted(taking_part)
+    broken = next((result for result, _alternatives in hop_results if result["status"] == "missing"), None)
+    if broken is None:
+        return dict(base, status=COMPLETE)
+    ends = list(dict.fromkeys(item["end"] for item in broken["missing"]))
+    first_missing = {
+        "hop": broken["hop"], "from": broken["from"], "to": broken["to"], "protocol": broken["protocol"],
+        "ports": broken["ports"], "match": broken["match"], "ends": ends,
+        "hosts": list(dict.fromkeys(item["host"] for item in broken["missing"] if item.get("host"))),
+        "devices": list(dict.fromkeys(item["device"] for item in broken["missing"] if item.get("device"))),
+    }
+    reason = f"hop {broken['hop']} {_hop_text(broken)}: not open at the {_end_text(broken['missing'])}"
+    return dict(base, status=BROKEN, reason=reason, first_missing=first_missing)
+
+
+# ---------------------------------------------------------------------------------------------- views
+
+def summarise_journeys(results: list[dict]) -> dict:
+    """Counts per status and one line per broken journey, for the run summary."""
+    counts = {status: sum(1 for item in results if item["status"] == status) for status in STATUSES}
+    return {
+        "journeys": len(results),
+        "journeys_complete": counts[COMPLETE],
+        "journeys_broken": counts[BROKEN],
+        "journeys_not_applicable": counts[NOT_APPLICABLE],
+        "broken_journeys": [f"{item['id']} ({item['reason']})" for item in results if item["status"] == BROKEN],
+    }
+
+
+def host_journeys(results: list[dict], host: str) -> list[dict]:
+    """The journeys a host takes part in, with their status and the hops it is an end of."""
+    listed = []
+    for item in results:
+        if host not in item["hosts"]:
+            continue
+        hops = [hop["hop"] for hop in item["hops"] if host in hop["sources"] or host in hop["destinations"]]
+        entry = {"id": item["id"], "title": item["title"], "status": item["status"], "hops": hops}
+        if item["status"] == BROKEN:
+            entry["reason"] = item["reason"]
+            entry["missing_here"] = [
+                {"hop": hop["hop"], "end": miss["end"], "ports": miss["ports"], "addresses": miss["addresses"]}
+                for hop in item["hops"] for miss in hop["missing"] if miss.get("host") == host]
+        listed.append(entry)
+    return listed
+
+
+def strict_failure(results: list[dict]) -> str | None:
+    """The message with which vdi_firewall_strict fails on broken journeys, or None."""
+    broken = [item for item in results if item["status"] == BROKEN]
+    if not broken:
+        return None
+    listed = "; ".join(f"journey '{item['id']}' ({item['title']}) is broken: {item['reason']}" for item in broken[:5])
+    more = f"; and {len(broken) - 5} more" if len(broken) > 5 else ""
+    return f"vdi_firewall_strict is on and {len(broken)} journey(s) are broken: {listed}{more}"
+
+
+def hop_label(hop: dict) -> str:
+    """'user_device -> citrix_gateway tcp/443' for messages and reports."""
+    return _hop_text(hop)
