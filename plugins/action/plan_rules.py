@@ -69,6 +69,7 @@ class ActionModule(ActionBase):
         except VdiFirewallError as exc:
             result.update(failed=True, msg=f"vdi.firewall.plan_rules: {exc}")
             return result
+        notices = list(topology.notices) + list(notices)
         if notices:
             result["warnings"] = [f"vdi.firewall.plan_rules: {notice}" for notice in notices]
         result.update(

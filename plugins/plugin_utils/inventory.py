@@ -143,4 +143,6 @@ def planner_settings(task_vars: dict, args: dict | None = None) -> dict:
         "symbolic_ports": setting("symbolic_ports", "vdi_firewall_symbolic_ports"),
         "secure_only": as_bool(setting("secure_only", "vdi_firewall_secure_only"), "vdi_firewall_secure_only"),
         "tiers": setting("tiers", "vdi_firewall_tiers"),
+        "resolve_names": True if setting("resolve_names", "vdi_firewall_resolve_names") is None
+        else as_bool(setting("resolve_names", "vdi_firewall_resolve_names"), "vdi_firewall_resolve_names"),
     }

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from dataclasses import dataclass, field
 
 try:
@@ -20,6 +19,12 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
     Catalog,
     Flow,
     PortRange,
+)
+from ansible_collections.vdi.firewall.plugins.plugin_utils.addresses import (
+    endpoint_network,
+    host_address,
+    is_address,
+    resolve_host,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import (
@@ -119,6 +124,8 @@ class Topology:
     symbolic_ports: dict
     secure_only: bool = False
     tiers: dict = field(default_factory=dict)
+    # what the inventory says that is odd but plannable (two hosts on one address, ...), for the summary
+    notices: list = field(default_factory=list)
     _addresses_cache: dict = field(default_factory=dict)
     _flow_ports_cache: dict = field(default_factory=dict)
     _index_cache: dict = field(default_factory=dict)
@@ -212,18 +219,9 @@ def merge_ports(ranges) -> list[PortRange]:
 
 
 def _parse_address(value, where: str, network: bool) -> str:
-    """An address as a CIDR: a network for endpoints, the single address for hosts."""
+    """An address as a CIDR: a network for endpoints, the single address for hosts (see addresses.py)."""
     _require_netaddr()
-    text = str(value).strip()
-    if text.lower() == "any":
-        raise VdiFirewallError(f"{where}: 'any' is only allowed in vdi_firewall_endpoints")
-    try:
-        if network:
-            return str(ipaddress.ip_network(text, strict=False))
-        interface = ipaddress.ip_interface(text)
-        return f"{interface.ip}/{interface.max_prefixlen}"
-    except ValueError as exc:
-        raise VdiFirewallError(f"{where}: {text!r} is not an IP address or CIDR") from exc
+    return endpoint_network(value, where) if network else host_address(value, where)
 
 
 def _as_list(value, where: str) -> list:
@@ -236,20 +234,23 @@ def _as_list(value, where: str) -> list:
     raise VdiFirewallError(f"{where}: expected a string or a list, got {type(value).__name__}")
 
 
-def _host_addresses(host: HostInput) -> tuple[str, ...]:
+def _host_addresses(host: HostInput, resolve_names: bool = True, resolver=None) -> tuple[str, ...]:
     explicit = _as_list(host.address, f"host '{host.name}': vdi_firewall_address")
     if explicit:
         return tuple(_parse_address(item, f"host '{host.name}': vdi_firewall_address", network=False) for item in explicit)
-    if host.ansible_host:
+    if host.ansible_host not in (None, ""):
         _require_netaddr()
-        try:
-            return (_parse_address(host.ansible_host, "ansible_host", network=False),)
-        except VdiFirewallError:
-            pass
+        text = str(host.ansible_host).strip()
+        if is_address(text):
+            return (_parse_address(text, f"host '{host.name}': ansible_host", network=False),)
+        if resolve_names:
+            return resolve_host(text, host.name, resolver)
+        raise VdiFirewallError(
+            f"host '{host.name}': ansible_host {text!r} is a name and vdi_firewall_resolve_names is off: "
+            "set vdi_firewall_address to the host's address")
     raise VdiFirewallError(
-        f"host '{host.name}' has no usable address: set vdi_firewall_address, or ansible_host to an IP address"
-        + (f" (ansible_host is {host.ansible_host!r})" if host.ansible_host else "")
-    )
+        f"host '{host.name}' has no usable address: set vdi_firewall_address, or ansible_host to an IP address "
+        "or a name the controller resolves")
 
 
 def normalise_group_map(catalog: Catalog, group_map) -> dict[str, tuple[str, ...]]:
@@ -320,8 +321,12 @@ def normalise_symbolic_ports(catalog: Catalog, values) -> dict:
 
 
 def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symbolic_ports=None,
-                   secure_only: bool = False, tiers=None) -> Topology:
-    """Work out every host's components and addresses, and each component's peers, once per run."""
+                   secure_only: bool = False, tiers=None, resolve_names: bool = True, resolver=None) -> Topology:
+    """Work out every host's components and addresses, and each component's peers, once per run.
+
+    resolve_names: resolve an ansible_host that is a DNS name on the controller (resolver: a
+    function name -> addresses, default the system's); off, such a host needs vdi_firewall_address.
+    """
     if not isinstance(secure_only, bool):
         raise VdiFirewallError(f"vdi_firewall_secure_only must be true or false, got {secure_only!r}")
     tier_map = normalise_tiers(catalog.components, tiers)
@@ -351,7 +356,7 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
         if not components:
             continue
         host_components[host.name] = components
-        host_addresses[host.name] = _host_addresses(host)
+        host_addresses[host.name] = _host_addresses(host, resolve_names, resolver)
         host_features[host.name] = normalise_features(catalog, host.features, f"host '{host.name}'")
         if product:
             products.add(product)
@@ -360,7 +365,15 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
             owner = catalog.components[component]["product"]
             if owner in PRODUCTS:
                 products.add(owner)
+    owners: dict[str, list[str]] = {}
+    for name, addresses in host_addresses.items():
+        for address in addresses:
+            owners.setdefault(address, []).append(name)
+    notices = [f"hosts {', '.join(repr(name) for name in names)} share the address {address}: their rules "
+               "treat them as one machine (check ansible_host / vdi_firewall_address)"
+               for address, names in sorted(owners.items()) if len(names) > 1]
     return Topology(
+        notices=notices,
         catalog=catalog,
         host_components=host_components,
         host_addresses=host_addresses,

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from .test_export_matrix import ROOT, run
+from .test_export_matrix import BIN, ROOT, run
 
 EXAMPLES = ("citrix", "parallels_ras", "microsoft_rds")
 
@@ -110,7 +113,7 @@ def site(**all_vars):
         (site(vdi_firewall_features={"citrix_magic": True}), "host 'ddc1': vdi_firewall_features: unknown feature 'citrix_magic'"),
         (site(vdi_firewall_product="vmware_horizon"), "host 'ddc1': vdi_firewall_product 'vmware_horizon' is not one of"),
         ({"all": {"vars": {"vdi_firewall_product": "citrix"}, "children": {"vda": {"hosts": {"vda1": {"ansible_host": "vda1.corp"}}}}}},
-         "host 'vda1' has no usable address"),
+         "host 'vda1': ansible_host 'vda1.corp' does not resolve on the controller"),
         (site(vdi_firewall_strict=True), "vdi_firewall_strict is on"),
     ],
 )
@@ -163,3 +166,29 @@ def test_a_host_named_like_a_path_is_written_inside_the_output_directory(tmp_pat
     assert not (tmp_path / "escaped-vda.json").exists() and not (tmp_path / "a" / "escaped-vda.json").exists()
     text = (out / "change_request.csv").read_text(encoding="utf-8-sig")
     assert "'=1+2" in text and ",=1+2" not in text
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"), reason="needs root and unshare for a private /etc/hosts")
+def test_dns_names_in_ansible_host_are_resolved_on_the_controller(tmp_path):
+    """Names the test makes resolvable itself: a private /etc/hosts in a mount namespace of its own."""
+    hosts_file = tmp_path / "hosts"
+    hosts_file.write_text("127.0.0.1 localhost\n192.0.2.21 ddc1.corp.test\n192.0.2.101 vda1.corp.test\n")
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"vars": {"vdi_firewall_product": "citrix"}, "children": {
+        "broker": {"hosts": {"ddc1": {"ansible_host": "ddc1.corp.test"}}},
+        "vda": {"hosts": {"vda1": {"ansible_host": "vda1.corp.test"}, "vda2": {"ansible_host": "vda2.corp.test"}}}}}}))
+    out = tmp_path / "out"
+    command = (f"mount --bind {hosts_file} /etc/hosts && exec {BIN / 'ansible-playbook'} -i {inventory} "
+               f"vdi.firewall.plan -e vdi_firewall_output_dir={out}")
+    failed = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", command], cwd=ROOT,
+                            env=dict(os.environ, ANSIBLE_NOCOLOR="1"), capture_output=True, text=True, check=False)
+    assert failed.returncode != 0
+    assert "host 'vda2': ansible_host 'vda2.corp.test' does not resolve on the controller" in " ".join(
+        failed.stdout.split())
+    inventory.write_text(inventory.read_text().replace("vda2.corp.test", "192.0.2.102"))
+    result = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", command], cwd=ROOT,
+                            env=dict(os.environ, ANSIBLE_NOCOLOR="1"), capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout
+    vda = json.loads((out / "hosts" / "vda1.json").read_text())
+    assert vda["addresses"] == ["192.0.2.101/32"]
+    assert any("192.0.2.21/32" in rule["remote_addresses"] for rule in vda["rules"])

@@ -217,11 +217,11 @@ def test_merge_ports(ranges, expected):
 @pytest.mark.parametrize(
     ("hosts", "kwargs", "message"),
     [
-        ([HostInput("h1", groups=("vda",), product="citrix", ansible_host="vda1.example.com")], {},
-         r"host 'h1' has no usable address: set vdi_firewall_address.*vda1.example.com"),
+        ([HostInput("h1", groups=("vda",), product="citrix", ansible_host="vda1.example.com")], {"resolve_names": False},
+         r"host 'h1': ansible_host 'vda1.example.com' is a name and vdi_firewall_resolve_names is off"),
         ([HostInput("h1", groups=("vda",), product="citrix")], {}, r"host 'h1' has no usable address"),
         ([HostInput("h1", groups=("vda",), product="citrix", address="10.0.0.300")], {},
-         r"host 'h1': vdi_firewall_address: '10.0.0.300' is not an IP address or CIDR"),
+         r"host 'h1': vdi_firewall_address: '10.0.0.300' is not an IP address"),
         ([HostInput("h1", groups=("vda",), product="vmware", ansible_host="10.0.0.1")], {},
          r"host 'h1': vdi_firewall_product 'vmware' is not one of citrix, microsoft_rds, parallels_ras"),
         ([HostInput("h1", groups=("vda",), ansible_host="10.0.0.1")], {},

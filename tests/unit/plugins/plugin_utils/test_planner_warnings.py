@@ -176,7 +176,7 @@ def test_real_catalog_example_plans_have_structured_warnings():
     hosts = [HostInput("vda1", groups=("vda",), product="citrix", ansible_host="10.0.3.10"),
              HostInput("ddc1", groups=("broker",), product="citrix", ansible_host="10.0.1.11"),
              HostInput("sf1", groups=("storefront",), product="citrix", ansible_host="10.0.2.21")]
-    topology = build_topology(catalog, hosts, endpoints={"user_device": "any", "admin_workstation": ["10.9.0.0/8"]})
+    topology = build_topology(catalog, hosts, endpoints={"user_device": "any", "admin_workstation": ["10.0.0.0/8"]})
     vda = plan_host(topology, "vda1")
     found = {warning["code"] for warning in vda["warnings"]}
     assert {"open_to_any", "wide_source", "dynamic_rpc_range"} <= found
