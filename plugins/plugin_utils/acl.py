@@ -65,7 +65,18 @@ CSV_COLUMNS = ("device", "platform", "acl", "afi", "interface", "direction", "se
                "destination_zone", "flows", "references", "description")
 
 _ACL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
+_ACL_NAME_LENGTH = 64
 _DEVICE_ZONE = "(device)"
+# platforms whose IPv4 and IPv6 ACLs share one namespace: the IPv6 ACL gets the zone's ACL name plus this suffix
+# (IOS refuses an IPv6 ACL named like an IPv4 one, and cisco.ios.ios_acls parses the two into one)
+IPV6_SUFFIX = {"ios": "-V6"}
+# a Junos logical interface: the physical interface and the unit
+_JUNOS_UNIT = re.compile(r"^(?P<physical>.+)\.(?P<unit>\d+)$")
+
+
+def acl_name(platform: str, acl: str, afi: str) -> str:
+    """The name the ACL of a zone has on the platform in one address family."""
+    return f"{acl}{IPV6_SUFFIX[platform]}" if afi == "ipv6" and platform in IPV6_SUFFIX else acl
 
 
 def _require_netaddr() -> None:
@@ -265,6 +276,62 @@ def _check_zones(device: str, zones: list[Zone]) -> None:
                     f"device '{device}': zones '{zone.name}' and '{other.name}' are both on interface "
                     f"'{zone.interface}' ({zone.direction}); traffic between them does not cross the device - make them one zone"
                 )
+
+
+def acl_names(device: str, platform: str, zones: list[Zone], afis) -> dict[tuple[str, str], str]:
+    """(zone, afi) -> the name of the zone's ACL in that address family on the platform, checked."""
+    names = {(zone.name, afi): acl_name(platform, zone.acl, afi)
+             for zone in zones if zone.acl for afi in zone.afis if afi in afis}
+    if platform not in IPV6_SUFFIX:
+        return names  # one namespace per address family: the zones' ACL names are already distinct
+    owners: dict[str, tuple[str, str]] = {}
+    for (zone, afi), name in names.items():
+        if len(name) > _ACL_NAME_LENGTH:
+            raise VdiFirewallError(
+                f"device '{device}': zone '{zone}': the {afi} ACL name '{name}' is longer than {_ACL_NAME_LENGTH} "
+                f"characters; shorten the zone's acl"
+            )
+        if name in owners:
+            other, other_afi = owners[name]
+            raise VdiFirewallError(
+                f"device '{device}': the {other_afi} ACL of zone '{other}' and the {afi} ACL of zone '{zone}' are both "
+                f"named '{name}', and {platform} keeps IPv4 and IPv6 ACLs in one namespace (IPv6 ACLs are named "
+                f"<acl>{IPV6_SUFFIX[platform]}); rename one zone's acl"
+            )
+        owners[name] = (zone, afi)
+    return names
+
+
+def binding_interfaces(device: str, platform: str, zones: list[Zone]) -> dict[str, str]:
+    """Zone -> the interface name its ACL is bound to in the interface module's config.
+
+    junipernetworks.junos.junos_acl_interfaces takes the physical interface and always binds unit 0, so a
+    Junos logical interface 'ge-0/0/1.0' is passed as 'ge-0/0/1'; another unit cannot be bound by the module.
+    """
+    result = {}
+    seen: dict[tuple[str, str], str] = {}
+    for zone in zones:
+        if not zone.interface:
+            continue
+        name = zone.interface
+        if platform == "junos":
+            unit = _JUNOS_UNIT.match(name)
+            if unit and int(unit.group("unit")) != 0:
+                raise VdiFirewallError(
+                    f"device '{device}': zone '{zone.name}': interface '{name}' is unit {unit.group('unit')} of "
+                    f"'{unit.group('physical')}', and junipernetworks.junos.junos_acl_interfaces binds filters to "
+                    f"unit 0 only; bind the filter yourself and leave out the zone's interface"
+                )
+            if unit:
+                name = unit.group("physical")
+            if (name, zone.direction) in seen:
+                raise VdiFirewallError(
+                    f"device '{device}': zones '{seen[(name, zone.direction)]}' and '{zone.name}' are both on interface "
+                    f"'{name}' unit 0 ({zone.direction}); traffic between them does not cross the device - make them one zone"
+                )
+            seen[(name, zone.direction)] = zone.name
+        result[zone.name] = name
+    return result
 
 
 def _ports_option(value, where: str) -> tuple[int, ...]:
@@ -562,8 +629,11 @@ def management_targets(hosts: dict, options: AclOptions) -> list[tuple[tuple[int
 
 
 def device_entries(device: DeviceInput, zones: list[Zone], flows: list[FlowRow], managed,
-                   options: AclOptions) -> tuple[dict[tuple[str, str], list[Entry]], list[str]]:
-    """Every ACL's ordered abstract entries of one device, keyed by (zone, afi); and warnings."""
+                   options: AclOptions, names: dict | None = None) -> tuple[dict[tuple[str, str], list[Entry]], list[str]]:
+    """Every ACL's ordered abstract entries of one device, keyed by (zone, afi); and warnings.
+
+    names: (zone, afi) -> the ACL's name on the platform (acl_names), for the warnings; default the zone's acl.
+    """
     collector = _Collector(zones, options)
     warnings = []
     management = _management_cidrs(device)
@@ -599,7 +669,8 @@ def device_entries(device: DeviceInput, zones: list[Zone], flows: list[FlowRow],
             entries = list(collector.entries.get((zone.name, afi), {}).values())
             if not any(entry.kind in ("flow", "return") for entry in entries):
                 warnings.append(
-                    f"device '{device.name}': ACL '{zone.acl}' ({afi}, zone '{zone.name}') permits no planned flow; "
+                    f"device '{device.name}': ACL '{(names or {}).get((zone.name, afi), zone.acl)}' ({afi}, zone "
+                    f"'{zone.name}') permits no planned flow; "
                     f"bound {zone.direction}, it blocks the zone's {afi} traffic"
                 )
             result[(zone.name, afi)] = _finish(entries, afi, options)
@@ -740,10 +811,13 @@ def render_device(device: DeviceInput, platform: str, zones: list[Zone], entries
     by_afi: dict[str, list[dict]] = {}
     rows: list[dict] = []
     bindings: dict[str, dict[str, list[dict]]] = {}
+    names = acl_names(device.name, platform, zones, {afi for _zone, afi in entries})
+    interfaces = binding_interfaces(device.name, platform, zones)
     for zone in zones:
         for afi in AFIS:
             if (zone.name, afi) not in entries:
                 continue
+            name = names[(zone.name, afi)]
             aces = []
             for index, entry in enumerate(_platform_entries(platform, entries[(zone.name, afi)]), start=1):
                 sequence = index * SEQUENCE_STEP
@@ -753,7 +827,7 @@ def render_device(device: DeviceInput, platform: str, zones: list[Zone], entries
                 rows.append({
                     "device": device.name,
                     "platform": platform,
-                    "acl": zone.acl,
+                    "acl": name,
                     "afi": afi,
                     "interface": zone.interface or "",
                     "direction": zone.direction,
@@ -772,19 +846,19 @@ def render_device(device: DeviceInput, platform: str, zones: list[Zone], entries
                     "references": " | ".join(dict.fromkeys(ref for flow in flows for ref in references.get(flow, ()))),
                     "description": _describe(entry, descriptions),
                 })
-            acl = {"name": zone.acl, "aces": aces}
+            acl = {"name": name, "aces": aces}
             if platform == "ios" and afi == "ipv4":
-                acl = {"name": zone.acl, "acl_type": "extended", "aces": aces}
+                acl = {"name": name, "acl_type": "extended", "aces": aces}
             by_afi.setdefault(afi, []).append(acl)
-            if zone.interface:
-                bindings.setdefault(zone.interface, {}).setdefault(afi, []).append(
-                    {"name": zone.acl, "direction": zone.direction})
+            if zone.name in interfaces:
+                bindings.setdefault(interfaces[zone.name], {}).setdefault(afi, []).append(
+                    {"name": name, "direction": zone.direction})
     acls = [{"afi": afi, "acls": by_afi[afi]} for afi in AFIS if afi in by_afi]
-    interfaces = [
+    bound = [
         {"name": interface, "access_groups": [{"afi": afi, "acls": groups[afi]} for afi in AFIS if afi in groups]}
         for interface, groups in sorted(bindings.items())
     ]
-    return {"acls": acls, "interfaces": interfaces, "entries": rows}
+    return {"acls": acls, "interfaces": bound, "entries": rows}
 
 
 def entries_csv(rows: list[dict]) -> str:
@@ -809,7 +883,8 @@ def build_device_acls(devices: list[DeviceInput], rows: list[dict], hosts: dict,
     for device in devices:
         platform = device_platform(device.name, device.network_os)
         zones = normalise_zones(device.name, device.zones, device.device_zones)
-        entries, warnings = device_entries(device, zones, flows, managed, options)
+        names = acl_names(device.name, platform, zones, options.afis)
+        entries, warnings = device_entries(device, zones, flows, managed, options, names)
         rendered = render_device(device, platform, zones, entries, options, references or {}, descriptions or {})
         acl_module, interfaces_module = MODULES[platform]
         result[device.name] = {
@@ -818,7 +893,9 @@ def build_device_acls(devices: list[DeviceInput], rows: list[dict], hosts: dict,
             "platform": platform,
             "modules": {"acls": acl_module, "acl_interfaces": interfaces_module},
             "zones": [{"name": zone.name, "cidrs": list(zone.cidrs), "acl": zone.acl, "interface": zone.interface,
-                       "direction": zone.direction} for zone in zones],
+                       "direction": zone.direction,
+                       "acl_names": {afi: names[(zone.name, afi)] for afi in AFIS if (zone.name, afi) in names}}
+                      for zone in zones],
             "acls": rendered["acls"],
             "interfaces": rendered["interfaces"],
             "entries": rendered["entries"],

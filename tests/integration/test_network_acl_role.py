@@ -90,8 +90,9 @@ def test_cli_platforms_render_the_known_flow_and_end_every_acl_in_deny(rendered,
     acls, _stdout = rendered
     text = (acls / f"{DEVICES[platform]}.rendered.txt").read_text()
     blocks = acl_blocks(text)
+    v6 = "-V6" if platform == "ios" else ""  # IOS keeps IPv4 and IPv6 ACLs in one namespace
     assert set(blocks) >= {"ip VDI-USERS-IN", "ip VDI-DMZ-IN", "ip VDI-SERVERS-IN", "ip VDI-VDI-IN", "ip VDI-ADMIN-IN",
-                           "ipv6 VDI-USERS-IN", "ipv6 VDI-VDI-IN"}
+                           f"ipv6 VDI-USERS-IN{v6}", f"ipv6 VDI-VDI-IN{v6}"}
     assert any(line.endswith(KNOWN[platform]) for line in blocks["ip VDI-USERS-IN"]), blocks["ip VDI-USERS-IN"]
     for name, lines in blocks.items():
         assert re.search(r"deny (ip|ipv6) any any", lines[-1]), (name, lines[-1])

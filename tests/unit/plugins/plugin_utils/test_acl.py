@@ -126,16 +126,71 @@ def test_icmp_stays_ipv4_and_ipv6_acls_exist_only_for_zones_with_ipv6():
     result = build()
     assert [entry["protocol"] for entry in entries(result, "VDI-A-IN", kind="flow")].count("icmp") == 1
     ipv6_acls = {acl["name"] for group in result["acls"] if group["afi"] == "ipv6" for acl in group["acls"]}
-    assert ipv6_acls == {"VDI-C-IN", "VDI-D-IN"}
-    (v6,) = entries(result, "VDI-D-IN", "ipv6", kind="flow")
+    assert ipv6_acls == {"VDI-C-IN-V6", "VDI-D-IN-V6"}  # IOS: one namespace for both families
+    (v6,) = entries(result, "VDI-D-IN-V6", "ipv6", kind="flow")
     assert (v6["source"], v6["destination"], v6["destination_port"]) == ("2001:db8:4::10/128", "2001:db8:3::7/128", "3389")
 
 
 @pytest.mark.parametrize(("platform", "essentials"), [("ios", 1), ("junos", 1), ("eos", 3), ("nxos", 3)])
 def test_ipv6_acls_keep_neighbour_discovery_before_the_deny(platform, essentials):
-    rows = entries(build(platform), "VDI-D-IN", "ipv6")
+    rows = [entry for entry in entries(build(platform), None, "ipv6") if entry["acl"] in ("VDI-D-IN", "VDI-D-IN-V6")]
     assert [entry["kind"] for entry in rows[-essentials - 1:]] == ["icmpv6"] * essentials + ["deny"]
-    assert not entries(build(platform, options=normalise_options(icmpv6_essential=False)), "VDI-D-IN", "ipv6", "icmpv6")
+    assert not entries(build(platform, options=normalise_options(icmpv6_essential=False)), None, "ipv6", "icmpv6")
+
+
+@pytest.mark.parametrize(("platform", "ipv6_name"), [("ios", "VDI-C-IN-V6"), ("eos", "VDI-C-IN"), ("nxos", "VDI-C-IN"),
+                                                     ("junos", "VDI-C-IN")])
+def test_ipv6_acls_are_named_apart_where_both_families_share_one_namespace(platform, ipv6_name):
+    result = build(platform)
+    names = {group["afi"]: [acl["name"] for acl in group["acls"]] for group in result["acls"]}
+    assert "VDI-C-IN" in names["ipv4"] and ipv6_name in names["ipv6"]
+    (zone_c,) = [zone for zone in result["zones"] if zone["name"] == "c"]
+    assert zone_c["acl"] == "VDI-C-IN" and zone_c["acl_names"] == {"ipv4": "VDI-C-IN", "ipv6": ipv6_name}
+    (binding,) = [interface for interface in result["interfaces"] if interface["name"] == "if-c"]
+    assert binding["access_groups"] == [{"afi": "ipv4", "acls": [{"name": "VDI-C-IN", "direction": "in"}]},
+                                        {"afi": "ipv6", "acls": [{"name": ipv6_name, "direction": "in"}]}]
+    assert {entry["acl"] for entry in entries(result, afi="ipv6") if entry["interface"] == "if-c"} == {ipv6_name}
+    v4_only = build(platform, options=normalise_options(afis=["ipv4"]))
+    assert not [group for group in v4_only["acls"] if group["afi"] == "ipv6"]
+
+
+@pytest.mark.parametrize(
+    ("zones", "message"),
+    [
+        ({"a": {"cidrs": ["10.1.0.0/24", "2001:db8:1::/64"]}, "b": {"cidrs": ["10.2.0.0/24"], "acl": "VDI-A-IN-V6"}},
+         "device 'fw1': the ipv6 ACL of zone 'a' and the ipv4 ACL of zone 'b' are both named 'VDI-A-IN-V6', and ios keeps "
+         "IPv4 and IPv6 ACLs in one namespace"),
+        ({"a": {"cidrs": ["2001:db8:1::/64"], "acl": "A" * 63}, "b": {"cidrs": ["10.2.0.0/24"]}},
+         f"device 'fw1': zone 'a': the ipv6 ACL name '{'A' * 63}-V6' is longer than 64 characters"),
+    ],
+)
+def test_ios_ipv6_names_that_collide_or_overflow_are_refused(zones, message):
+    with pytest.raises(VdiFirewallError, match=message):
+        build("ios", zones=zones, rows=[])
+    build("eos", zones=zones, rows=[])  # one namespace per family there: the same zones are fine
+
+
+def test_junos_binds_a_logical_interface_of_unit_0_as_its_physical_interface():
+    zones = {"a": {**ZONES["a"], "interface": "ge-0/0/1.0"}, "b": {**ZONES["b"], "interface": "ge-0/0/2"}}
+    result = build("junos", zones=zones)
+    assert [interface["name"] for interface in result["interfaces"]] == ["ge-0/0/1", "ge-0/0/2"]
+    assert {entry["interface"] for entry in entries(result, "VDI-A-IN")} == {"ge-0/0/1.0"}  # the CSV keeps the unit
+    assert [interface["name"] for interface in build("ios", zones=zones)["interfaces"]] == ["ge-0/0/1.0", "ge-0/0/2"]
+
+
+@pytest.mark.parametrize(
+    ("interfaces", "message"),
+    [
+        (("ge-0/0/1.100", "ge-0/0/2"),
+         "device 'fw1': zone 'a': interface 'ge-0/0/1.100' is unit 100 of 'ge-0/0/1', and "
+         "junipernetworks.junos.junos_acl_interfaces binds filters to unit 0 only"),
+        (("ge-0/0/1.0", "ge-0/0/1"), "device 'fw1': zones 'a' and 'b' are both on interface 'ge-0/0/1' unit 0 (in)"),
+    ],
+)
+def test_junos_interfaces_the_module_cannot_bind_are_refused(interfaces, message):
+    zones = {"a": {**ZONES["a"], "interface": interfaces[0]}, "b": {**ZONES["b"], "interface": interfaces[1]}}
+    with pytest.raises(VdiFirewallError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        build("junos", zones=zones)
 
 
 def test_outbound_acls_filter_what_leaves_towards_their_zone():
