@@ -9,7 +9,18 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.vdi.firewall.plugins.module_utils._argspecs import PLAN_RULES_ARGUMENT_SPEC
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host_inputs, planner_settings, strict_setting
+from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import (
+    as_bool,
+    host_inputs,
+    planner_settings,
+    strict_setting,
+)
+from ansible_collections.vdi.firewall.plugins.plugin_utils.journeys import (
+    check_journeys,
+    load_journeys,
+    strict_failure,
+    summarise_journeys,
+)
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
     build_topology,
     deployment_flows,
@@ -53,14 +64,23 @@ class ActionModule(ActionBase):
             summary = summarise(plans)
             summary["limited"] = limited
             summary["inventory_hosts"] = len(inventory_hosts)
+            journeys = None
+            if _journeys_on(task_vars, args):
+                # every end of a hop is checked, also the hosts a limited run does not plan
+                journey_plans = plan_hosts(topology, None) if limited else plans
+                journeys = check_journeys(topology, journey_plans, load_journeys(catalog, args.get("journeys_dir")))
+            summary.update(summarise_journeys(journeys or []))
+            failure = strict_failure(journeys or []) if strict else None
+            if failure:
+                raise VdiFirewallError(failure)
             probes = all_probe_targets(catalog, plans, topology.symbolic_ports or None) if args["probes"] else {}
             changes = {"written": [], "removed": []}
             if args.get("output_dir"):
                 # the deployment-wide files always describe the whole deployment, even for a limited run
                 whole = plan_hosts(topology, None, strict=strict) if limited else plans
                 flow_rows = deployment_flows(topology, whole)
-                files = plan_files(plans, flow_rows)
-                reports, notices = report_files(topology, whole, flow_rows)
+                files = plan_files(plans, flow_rows, journeys)
+                reports, notices = report_files(topology, whole, flow_rows, journeys=journeys)
                 files.update(reports)
                 # another host's plan stays unless that host has left the inventory (or, unlimited, the plan)
                 keep = set(inventory_hosts) if limited else set(plans)
@@ -82,5 +102,12 @@ class ActionModule(ActionBase):
             files_removed=changes["removed"],
             report_notices=notices,
             probes=probes,
+            journeys=journeys or [],
         )
         return result
+
+
+def _journeys_on(task_vars: dict, args: dict) -> bool:
+    """The journeys option, else vdi_firewall_journeys, else on."""
+    value = args.get("journeys") if args.get("journeys") is not None else task_vars.get("vdi_firewall_journeys")
+    return True if value is None else as_bool(value, "vdi_firewall_journeys")

@@ -39,6 +39,10 @@ description:
     rules that open a whole dynamic RPC range, 49152-65535 or 1024-65535 (C(dynamic_rpc_range))."
   - With O(secure_only), the plaintext port of such a pair is left out of the rules (and listed
     under C(omitted_plaintext)); only where the secure alternative is planned too.
+  - Journeys (see O(journeys)) - the paths users and administrators depend on, shipped per product
+    under C(vars/journeys/) - are checked against the plans - every hop open outbound at the source
+    host and inbound at the destination host - and returned in RV(journeys) as complete, broken (with
+    the first missing hop and end) or not applicable; O(strict) fails on a broken journey.
 options:
   hosts:
     description: Hosts to plan. Defaults to the play's hosts (C(ansible_play_hosts_all)).
@@ -110,6 +114,16 @@ options:
         and return them in RV(probes). The C(vdi.firewall.verify) playbook uses it.
     type: bool
     default: false
+  journeys:
+    description:
+      - Check the journeys of the deployment's products against the plans, count them in
+        RV(summary), list each host's journeys in its C(hosts/<host>.json), and show them in
+        C(report.html) and in the C(Journeys) sheet of C(change_request.xlsx).
+      - Defaults to C(vdi_firewall_journeys), else true.
+    type: bool
+  journeys_dir:
+    description: Load the journeys from this directory instead of the collection's C(vars/journeys/).
+    type: path
 attributes:
   check_mode:
     support: full
@@ -191,6 +205,8 @@ summary:
     - Counts of planned hosts, rules and unresolved flows, and the peers without addresses.
     - Warnings in all (C(warnings)), per code (C(warning_counts)), hosts with at least one warning,
       and plaintext ports left out by O(secure_only) (C(omitted_plaintext)).
+    - Journeys checked, complete, broken and not applicable, and one line per broken journey
+      naming its first missing hop (C(broken_journeys)).
   returned: success
   type: dict
   sample:
@@ -202,6 +218,11 @@ summary:
     warning_counts: {dynamic_rpc_range: 2, open_to_any: 1, plaintext: 2}
     hosts_with_warnings: 4
     omitted_plaintext: 0
+    journeys: 8
+    journeys_complete: 7
+    journeys_broken: 1
+    journeys_not_applicable: 0
+    broken_journeys: ["citrix_director_admin (hop 2 citrix_director -> citrix_delivery_controller tcp/443|80: ...)"]
 probes:
   description: Host name to its probes (C(targets) and C(skipped)); empty unless O(probes=true).
   returned: success
@@ -233,6 +254,26 @@ report_notices:
   type: list
   elements: str
   sample: ["report.html has no diagram: Graphviz 'dot' was not found on the controller (install the package 'graphviz', ...)"]
+journeys:
+  description:
+    - One entry per journey of the deployment's products (empty when O(journeys=false)), with its
+      C(status) (C(complete), C(broken), C(not_applicable)), C(reason), C(first_missing) and C(hops);
+      each hop with its C(status) (C(open), C(missing), C(off), C(unchecked), C(not_applicable)) and the
+      C(missing) ends. The shape is documented in C(plugins/plugin_utils/journeys.py) and docs/journeys.md.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - id: citrix_site_database
+      title: Site database
+      product: citrix
+      status: complete
+      reason: null
+      first_missing: null
+      hosts: [ctx-ddc1, ctx-ddc2, ctx-sql1]
+      hops:
+        - {hop: 1, from: citrix_delivery_controller, to: sql_server, protocol: tcp, ports: ["1433"], match: all,
+           status: open, missing: [], sources: [ctx-ddc1, ctx-ddc2], destinations: [ctx-sql1]}
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -25,10 +25,13 @@ CHANGE_REQUEST_COLUMNS = ("change", "source", "source_hosts", "source_addresses"
                           "destination_addresses", "protocol", "ports", "flow_ids", "references", "description",
                           "warnings")
 WARNING_COLUMNS = ("hosts", "code", "rule", "flows", "message")
+JOURNEY_COLUMNS = ("journey", "title", "journey_status", "reason", "hop", "from", "to", "protocol", "ports",
+                   "feature", "hop_status", "missing", "references")
 _WIDTHS = {"change": 10, "source": 30, "source_hosts": 22, "source_addresses": 30, "destination": 30,
            "destination_hosts": 22, "destination_addresses": 30, "protocol": 9, "ports": 18, "flow_ids": 28,
            "references": 50, "description": 60, "warnings": 18, "hosts": 28, "code": 18, "rule": 36, "flows": 28,
-           "message": 100, "item": 28, "value": 80}
+           "message": 100, "item": 28, "value": 80, "journey": 30, "title": 36, "journey_status": 14,
+           "reason": 60, "hop": 5, "from": 26, "to": 26, "feature": 22, "hop_status": 12, "missing": 70}
 # Excel refuses cells longer than this; longer values are cut and point to the CSV.
 CELL_LIMIT = 32767
 _CUT_NOTE = " ... (cut: the whole value is in change_request.csv)"
@@ -137,14 +140,38 @@ def _sheet(workbook, title: str, columns, rows, first: bool = False):
     return sheet
 
 
-def change_request_xlsx(rows: list[dict], warnings: list[dict], about: list[tuple[str, str]]) -> bytes:
-    """The change request as an XLSX workbook: 'Change request', 'Warnings' and 'About' sheets."""
+def journey_rows(journeys: list[dict]) -> list[dict]:
+    """One row per hop of every journey (journeys.check_journeys), for the change request's 'Journeys' sheet."""
+    rows = []
+    for journey in journeys:
+        for hop in journey["hops"]:
+            missing = "; ".join(
+                f"{item['end']} {item.get('host') or item.get('device')}: {hop['protocol']} "
+                f"{','.join(item['ports']) or 'any port'} not open for {' '.join(item['addresses'])}"
+                for item in hop["missing"])
+            rows.append({
+                "journey": journey["id"], "title": journey["title"],
+                "journey_status": journey["status"].replace("_", " "), "reason": journey["reason"] or "",
+                "hop": str(hop["hop"]), "from": hop["from"], "to": hop["to"], "protocol": hop["protocol"],
+                "ports": (" or " if hop["match"] == "any" else ",").join(hop["ports"]), "feature": hop["feature"] or "",
+                "hop_status": hop["status"].replace("_", " "), "missing": missing,
+                "references": " ; ".join(f"{ref['title']} <{ref['url']}>" for ref in hop["references"]),
+            })
+    return rows
+
+
+def change_request_xlsx(rows: list[dict], warnings: list[dict], about: list[tuple[str, str]],
+                        journeys: list[dict] | None = None) -> bytes:
+    """The change request as an XLSX workbook: 'Change request', 'Warnings', 'Journeys' (journey_rows, when
+    given) and 'About' sheets."""
     if not HAS_OPENPYXL:
         raise VdiFirewallError("the Python library 'openpyxl' is required on the controller to write "
                                "change_request.xlsx (pip install openpyxl)")
     workbook = Workbook()
     _sheet(workbook, "Change request", CHANGE_REQUEST_COLUMNS, rows, first=True)
     _sheet(workbook, "Warnings", WARNING_COLUMNS, warnings)
+    if journeys is not None:
+        _sheet(workbook, "Journeys", JOURNEY_COLUMNS, journeys)
     _sheet(workbook, "About", ("item", "value"), [{"item": item, "value": value} for item, value in about])
     workbook.properties.creator = "vdi.firewall"
     workbook.properties.title = "Firewall change request"

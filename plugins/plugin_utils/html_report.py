@@ -59,6 +59,12 @@ td.num, td.ports { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .tag.edge { background: #fde8cf; color: #8a4b08; }
 .tag.internal { background: #dce9f7; color: #1b4f72; }
 .tag.outside { background: #ececec; color: #555; }
+.tag.ok { background: #d5f0de; color: var(--ok); }
+tr.missing td { background: var(--warn-bg); }
+details.journey { border: 1px solid var(--line); border-radius: 8px; margin: 8px 0; padding: 0 12px; }
+details.journey > summary { cursor: pointer; padding: 9px 0; font-weight: 600; }
+details.journey > summary .small { font-weight: 400; }
+details.journey.broken { border-color: #f1b7b0; }
 .notice { border: 1px solid #f0c36d; background: var(--note-bg); padding: 10px 14px; border-radius: 6px; margin: 8px 0; }
 .notice.error { border-color: #f1b7b0; background: var(--warn-bg); }
 .controls { display: flex; align-items: center; gap: 12px; margin: 6px 0; flex-wrap: wrap; }
@@ -184,6 +190,8 @@ def _summary(model: dict) -> str:
         _card(len(model["change_request"]), "change-request rows"),
         _card(summary["warnings"], "warnings", warn=bool(summary["warnings"])),
         _card(summary["unresolved"], "unresolved flows", warn=bool(summary["unresolved"])),
+        *((_card(model["journey_summary"]["journeys_broken"], "journeys broken",
+                 warn=bool(model["journey_summary"]["journeys_broken"])),) if model.get("journeys_checked") else ()),
     ))
     settings = model["settings"]
     rows = [
@@ -233,6 +241,68 @@ def _warnings(model: dict) -> str:
         + _filter_box("warning-table", "Filter warnings (host, rule, code ...)")
         + '<table class="sortable" id="warning-table"><thead><tr><th>Warning</th><th>Rule</th><th>Detail</th>'
         f"<th>Hosts</th><th>Flows</th></tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
+JOURNEY_TITLES = {"complete": "complete", "broken": "broken", "not_applicable": "not applicable"}
+HOP_TITLES = {"open": "open", "missing": "missing", "off": "feature off", "unchecked": "no host end",
+              "not_applicable": "not applicable"}
+_STATUS_CSS = {"complete": "ok", "open": "ok", "broken": "warn", "missing": "warn"}
+
+
+def _few(names, limit: int = 6) -> str:
+    names = list(names)
+    return (", ".join(names[:limit]) + (f" +{len(names) - limit} more" if len(names) > limit else "")) or "-"
+
+
+def _hop_rows(journey: dict) -> str:
+    rows = []
+    for hop in journey["hops"]:
+        missing = "".join(
+            f"<div>{_e(item['end'])} <strong>{_e(item.get('host') or item.get('device'))}</strong>: "
+            f"{_e(hop['protocol'])} {_e(', '.join(item['ports']) or 'any port')} not open for "
+            f"<span class=\"addr\">{_e(' '.join(item['addresses']))}</span></div>" for item in hop["missing"][:6])
+        if len(hop["missing"]) > 6:
+            missing += f"<div class=\"small\">and {len(hop['missing']) - 6} more ends (see hosts/*.json)</div>"
+        references = "<br>".join(f'<a href="{_e(ref["url"])}">{_e(ref["title"])}</a>' for ref in hop["references"])
+        ports = (" or " if hop["match"] == "any" else ", ").join(hop["ports"]) or "-"
+        feature = f'<div class="small">feature <code>{_e(hop["feature"])}</code></div>' if hop["feature"] else ""
+        marked = ' class="missing"' if hop["status"] == "missing" else ""
+        rows.append(
+            f"<tr{marked}><td class=\"num\">{_e(hop['hop'])}</td>"
+            f"<td>{_e(hop['from_name'])}<div class=\"small\">{_e(_few(hop['sources']))}</div></td>"
+            f"<td>{_e(hop['to_name'])}<div class=\"small\">{_e(_few(hop['destinations']))}</div></td>"
+            f"<td>{_e(hop['protocol'])}</td><td class=\"ports\">{_e(ports)}</td>"
+            f"<td>{_tags([HOP_TITLES.get(hop['status'], hop['status'])], _STATUS_CSS.get(hop['status'], ''))}{feature}</td>"
+            f"<td>{_e(hop['description'])}{missing}</td><td class=\"small\">{references}</td></tr>")
+    return ('<table><thead><tr><th>Hop</th><th>From</th><th>To</th><th>Protocol</th><th>Ports</th><th>Status</th>'
+            f"<th>What</th><th>Reference</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def _journeys(model: dict) -> str:
+    if not model.get("journeys_checked"):
+        return ""
+    summary = model["journey_summary"]
+    parts = []
+    for journey in model["journeys"]:
+        status = journey["status"]
+        reason = f'<p class="small">{_e(journey["reason"])}</p>' if journey["reason"] else ""
+        parts.append(
+            f'<details class="journey filter-item {_e(status)}" id="journey-{_e(journey["id"])}"'
+            f"{' open' if status == 'broken' else ''}><summary>"
+            f"{_tags([JOURNEY_TITLES.get(status, status)], _STATUS_CSS.get(status, 'outside'))} {_e(journey['title'])} "
+            f'<span class="small">— <code>{_e(journey["id"])}</code> — {len(journey["hops"])} hops</span></summary>'
+            f'<p>{_e(journey["description"])}</p>{reason}{_hop_rows(journey)}</details>')
+    counts = (f"{summary['journeys_complete']} complete, {summary['journeys_broken']} broken, "
+              f"{summary['journeys_not_applicable']} not applicable")
+    return (
+        '<section id="journeys"><h2>Journeys</h2>'
+        '<p class="small">The paths users and administrators depend on, written from each product\'s architecture '
+        "(vars/journeys/). Every hop must be open at both ends: outbound at the source host, inbound at the "
+        "destination host. A broken journey names its first missing hop; a journey whose components the deployment "
+        f"does not have, or whose feature is off, is not applicable. {_e(counts)}.</p>"
+        + _filter_box("journey-list", "Filter journeys (id, component, host ...)")
+        + f'<div id="journey-list">{"".join(parts)}</div></section>'
     )
 
 
@@ -376,7 +446,10 @@ def render_html(model: dict) -> str:
     policy = (f"default-src 'none'; style-src 'unsafe-inline'; script-src '{_hash(_JS)}'; img-src data:; "
               "base-uri 'none'; form-action 'none'")
     nav = "".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in (
-        ("summary", "Summary"), ("warnings", f"Warnings ({model['summary']['warnings']})"),
+        ("summary", "Summary"),
+        *((("journeys", f"Journeys ({model['journey_summary']['journeys_broken']} broken)"),)
+          if model.get("journeys_checked") else ()),
+        ("warnings", f"Warnings ({model['summary']['warnings']})"),
         ("diagram-section", "Diagram"), ("flows", "Flow matrix"), ("hosts", "Hosts"),
         *((("unresolved", "Unresolved"),) if model["unresolved"] else ()), ("documents", "Documents")))
     return (
@@ -388,7 +461,7 @@ def render_html(model: dict) -> str:
         f'<header class="top"><h1>{_e(title)}</h1><p>Change-request report written by <code>vdi.firewall.plan</code> '
         f"from the vendors' port tables and the inventory · plan fingerprint <code>{_e(model['fingerprint'])}</code></p></header>"
         f"<nav>{nav}</nav><main>"
-        + _summary(model) + _warnings(model) + _diagram(model) + _flows(model) + _hosts(model) + _unresolved(model)
+        + _summary(model) + _journeys(model) + _warnings(model) + _diagram(model) + _flows(model) + _hosts(model) + _unresolved(model)
         + _documents(model)
         + "</main><footer>Self-contained page: no network access is needed to read, filter or print it. "
         "The plan fingerprint is the SHA-256 of the planned rules (first 16 hex digits): the same plan always "

@@ -442,8 +442,39 @@ def _peers(topology, component: str) -> list[str]:
     return names
 
 
-def _addresses_of(topology, component: str):
-    return IPSet(topology.peer_cidrs(component))
+class _Ends:
+    """Per-run caches: hosts with the same rules and peers (VDAs) are worked out once."""
+
+    def __init__(self, topology):
+        self.topology = topology
+        self.peer_sets: dict = {}
+        self.members: dict = {}
+        self.results: dict = {}
+
+    def _required(self, host: str, component: str):
+        """The peer component's addresses, less the host's own when it is one of them (as the planner does)."""
+        members = self.members.get(component)
+        if members is None:
+            members = self.members[component] = frozenset(self.topology.component_hosts.get(component, ()))
+        key = (component, host) if host in members else component
+        cached = self.peer_sets.get(key)
+        if cached is None:
+            cached = IPSet(self.topology.peer_cidrs(component))
+            if host in members:
+                cached = cached - IPSet(self.topology.host_addresses.get(host, ()))
+            self.peer_sets[key] = cached
+        return key, cached
+
+    def missing(self, host: str, rules: list[dict], direction: str, protocol: str, wanted, peer: str):
+        """(ports, addresses) the host's rules leave out for the hop's end, or None when it is open."""
+        required_key, required = self._required(host, peer)
+        if not required:
+            return None  # the only peer is the host itself: loopback
+        key = (direction, protocol, tuple(wanted), required_key, tuple(map(id, rules)))
+        if key not in self.results:
+            ports, addresses = _uncovered(rules, direction, protocol, wanted, required)
+            self.results[key] = (_ranges_text(ports), [str(item) for item in addresses]) if addresses else None
+        return self.results[key]
 
 
 def _hop_text(hop: dict) -> str:
@@ -454,19 +485,19 @@ def _hop_text(hop: dict) -> str:
 def _end_text(entries: list[dict]) -> str:
     parts = []
     for end in (SOURCE_END, DEVICE_END, DESTINATION_END):
-        names = [item.get("host") or item.get("device") for item in entries if item["end"] == end]
+        names = list(dict.fromkeys(item.get("host") or item.get("device") for item in entries if item["end"] == end))
         if names:
             way = {SOURCE_END: "outbound", DEVICE_END: "through", DESTINATION_END: "inbound"}[end]
-            parts.append(f"{end} {', '.join(dict.fromkeys(names))} ({way})")
+            shown = ", ".join(names[:4]) + (f" +{len(names) - 4} more" if len(names) > 4 else "")
+            parts.append(f"{end} {shown} ({way})")
     return "; ".join(parts)
 
 
-def _check_hop(topology, plans: dict, hop: dict, alternatives: list[list[PortRange]], devices) -> list[dict]:
+def _check_hop(ends: _Ends, plans: dict, hop: dict, alternatives: list[list[PortRange]], devices) -> list[dict]:
     """Missing entries of one hop, for the first port alternative that is open everywhere (or the first)."""
-    sources = list(topology.component_hosts.get(hop["from"], ()))
-    destinations = list(topology.component_hosts.get(hop["to"], ()))
-    source_set = _addresses_of(topology, hop["from"])
-    destination_set = _addresses_of(topology, hop["to"])
+    topology = ends.topology
+    sources = [host for host in topology.component_hosts.get(hop["from"], ()) if host in plans]
+    destinations = [host for host in topology.component_hosts.get(hop["to"], ()) if host in plans]
     choices = [[item for ranges in alternatives for item in ranges]] if hop["match"] == "all" else alternatives
     if not choices:
         choices = [[]]  # portless protocol
@@ -474,33 +505,19 @@ def _check_hop(topology, plans: dict, hop: dict, alternatives: list[list[PortRan
     for wanted in choices:
         missing: list[dict] = []
         for host in sources:
-            plan = plans.get(host)
-            if plan is None:
-                continue
-            rules = plan.get("rules") or []
+            rules = plans[host].get("rules") or []
             if not any(rule.get("direction") == "out" for rule in rules):
                 continue  # egress not restricted by this host's plan
-            required = destination_set - IPSet(topology.host_addresses.get(host, ()))
-            if not required:
-                continue
-            ports, addresses = _uncovered(rules, "out", hop["protocol"], wanted, required)
-            if addresses:
-                missing.append({"end": SOURCE_END, "host": host, "ports": _ranges_text(ports),
-                                "addresses": [str(item) for item in addresses]})
+            gap = ends.missing(host, rules, "out", hop["protocol"], wanted, hop["to"])
+            if gap:
+                missing.append({"end": SOURCE_END, "host": host, "ports": gap[0], "addresses": gap[1]})
         for check in devices or ():
             for entry in check(hop) or ():
                 missing.append(dict(entry, end=DEVICE_END))
         for host in destinations:
-            plan = plans.get(host)
-            if plan is None:
-                continue
-            required = source_set - IPSet(topology.host_addresses.get(host, ()))
-            if not required:
-                continue
-            ports, addresses = _uncovered(plan.get("rules") or [], "in", hop["protocol"], wanted, required)
-            if addresses:
-                missing.append({"end": DESTINATION_END, "host": host, "ports": _ranges_text(ports),
-                                "addresses": [str(item) for item in addresses]})
+            gap = ends.missing(host, plans[host].get("rules") or [], "in", hop["protocol"], wanted, hop["from"])
+            if gap:
+                missing.append({"end": DESTINATION_END, "host": host, "ports": gap[0], "addresses": gap[1]})
         if not missing:
             return []
         if first is None:
@@ -525,13 +542,12 @@ def check_journeys(topology, plans: dict[str, dict], journeys=None, devices=None
     else:
         references = {}
         selected = [journey for journey in journeys if journey.product in set(topology.products)]
-    results = []
-    for journey in selected:
-        results.append(_check_journey(topology, plans, journey, references, devices))
-    return results
+    ends = _Ends(topology)
+    return [_check_journey(ends, plans, journey, references, devices) for journey in selected]
 
 
-def _check_journey(topology, plans, journey: Journey, references: dict, devices) -> dict:
+def _check_journey(ends: _Ends, plans, journey: Journey, references: dict, devices) -> dict:
+    topology = ends.topology
     catalog = topology.catalog
     hop_results = []
     absent: list[str] = []
@@ -586,7 +602,7 @@ def _check_journey(topology, plans, journey: Journey, references: dict, devices)
         checked_hosts = [host for host in topology.component_hosts.get(result["from"], ()) if host in plans]
         checked_hosts += [host for host in topology.component_hosts.get(result["to"], ()) if host in plans]
         taking_part.update(checked_hosts)
-        missing = _check_hop(topology, plans, result, alternatives, devices)
+        missing = _check_hop(ends, plans, result, alternatives, devices)
         result["missing"] = missing
         if missing:
             result["status"] = "missing"
@@ -623,20 +639,29 @@ def summarise_journeys(results: list[dict]) -> dict:
     }
 
 
-def host_journeys(results: list[dict], host: str) -> list[dict]:
-    """The journeys a host takes part in, with their status and the hops it is an end of."""
-    listed = []
+def journeys_by_host(results: list[dict]) -> dict[str, list[dict]]:
+    """Host -> the journeys it takes part in, with their status and the hops it is an end of.
+
+    A broken journey also says why, and which of its missing ends are this host's.
+    """
+    listed: dict[str, list[dict]] = {}
     for item in results:
-        if host not in item["hosts"]:
-            continue
-        hops = [hop["hop"] for hop in item["hops"] if host in hop["sources"] or host in hop["destinations"]]
-        entry = {"id": item["id"], "title": item["title"], "status": item["status"], "hops": hops}
-        if item["status"] == BROKEN:
-            entry["reason"] = item["reason"]
-            entry["missing_here"] = [
-                {"hop": hop["hop"], "end": miss["end"], "ports": miss["ports"], "addresses": miss["addresses"]}
-                for hop in item["hops"] for miss in hop["missing"] if miss.get("host") == host]
-        listed.append(entry)
+        hops: dict[str, list[int]] = {}
+        for hop in item["hops"]:
+            for host in set(hop["sources"]) | set(hop["destinations"]):
+                hops.setdefault(host, []).append(hop["hop"])
+        missing: dict[str, list[dict]] = {}
+        for hop in item["hops"]:
+            for miss in hop["missing"]:
+                if miss.get("host"):
+                    missing.setdefault(miss["host"], []).append(
+                        {"hop": hop["hop"], "end": miss["end"], "ports": miss["ports"], "addresses": miss["addresses"]})
+        for host in item["hosts"]:
+            entry = {"id": item["id"], "title": item["title"], "status": item["status"], "hops": hops.get(host, [])}
+            if item["status"] == BROKEN:
+                entry["reason"] = item["reason"]
+                entry["missing_here"] = missing.get(host, [])
+            listed.setdefault(host, []).append(entry)
     return listed
 
 

@@ -11,11 +11,13 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.change_request import
     change_request_csv,
     change_request_rows,
     change_request_xlsx,
+    journey_rows,
     merged_ports,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.diagram import diagram_dot, render_svg
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.html_report import render_html
+from ansible_collections.vdi.firewall.plugins.plugin_utils.journeys import journeys_by_host, summarise_journeys
 from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import short_name, tier_of
 from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import csv_text, file_name, stale_files, write_outputs
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import summarise
@@ -32,10 +34,13 @@ def flows_csv(rows: list[dict]) -> str:
     return csv_text(FLOW_COLUMNS, rows)
 
 
-def plan_files(plans: dict[str, dict], flow_rows: list[dict]) -> dict[str, str]:
+def plan_files(plans: dict[str, dict], flow_rows: list[dict], journeys: list[dict] | None = None) -> dict[str, str]:
     """Relative path -> content of every file the plan writes (host names encoded: see outputs.file_name;
-    each file keeps the real name under "host")."""
-    files = {host_file(host): json.dumps(plan, indent=2, sort_keys=True) + "\n" for host, plan in plans.items()}
+    each file keeps the real name under "host"). With the journeys' check results, each host's file lists
+    under "journeys" the journeys it takes part in (journeys.journeys_by_host)."""
+    by_host = journeys_by_host(journeys) if journeys is not None else None
+    files = {host_file(host): json.dumps(plan if by_host is None else dict(plan, journeys=by_host.get(host, [])),
+                                         indent=2, sort_keys=True) + "\n" for host, plan in plans.items()}
     files["flows.csv"] = flows_csv(flow_rows)
     return files
 
@@ -75,7 +80,7 @@ def _listing(items, limit: int) -> str:
     return ", ".join(items[:limit]) + (f" +{len(items) - limit} more" if len(items) > limit else "")
 
 
-def report_model(topology, plans: dict[str, dict], flow_rows: list[dict]) -> dict:
+def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journeys: list[dict] | None = None) -> dict:
     """Everything the HTML report and the change-request exports show, as plain data."""
     catalog = topology.catalog
     names = {component: topology.component_name(component) for component in catalog.components}
@@ -175,18 +180,24 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict]) -> dic
         "host_groups": sorted(host_groups.values(), key=lambda item: (item["component_names"], item["hosts"][0]["name"])),
         "documents": {name: catalog.documents[name] for name in documents if name in catalog.documents},
         "change_request": rows,
+        "journeys": [dict(item, hops=[dict(hop, from_name=names[hop["from"]], to_name=names[hop["to"]])
+                                      for hop in item["hops"]]) for item in journeys or ()],
+        "journeys_checked": journeys is not None,
+        "journey_summary": summarise_journeys(journeys or []),
         "diagram": {"nodes": components, "edges": diagram_edges, "svg": None, "notice": None},
         "exports": [],
     }
 
 
-def report_files(topology, plans: dict[str, dict], flow_rows: list[dict], dot: str = "dot") -> tuple[dict, list[str]]:
+def report_files(topology, plans: dict[str, dict], flow_rows: list[dict], dot: str = "dot",
+                 journeys: list[dict] | None = None) -> tuple[dict, list[str]]:
     """report.html, change_request.csv and change_request.xlsx; plus notices for what could not be made.
 
     A missing Graphviz leaves the diagram out (the page says so); a missing openpyxl leaves the XLSX out.
+    journeys (journeys.check_journeys) adds the Journeys section of the page and sheet of the workbook.
     """
     notices = []
-    model = report_model(topology, plans, flow_rows)
+    model = report_model(topology, plans, flow_rows, journeys)
     try:
         model["diagram"]["svg"] = render_svg(diagram_dot(model["diagram"]["nodes"], model["diagram"]["edges"]), dot)
     except VdiFirewallError as exc:
@@ -198,14 +209,23 @@ def report_files(topology, plans: dict[str, dict], flow_rows: list[dict], dot: s
              ("hosts planned", str(model["summary"]["hosts"])), ("change-request rows", str(len(model["change_request"]))),
              ("warnings", str(model["summary"]["warnings"])),
              ("secure only", "on" if model["settings"]["secure_only"] else "off"),
+             *((("journeys", _journey_counts(model["journey_summary"])),) if model["journeys_checked"] else ()),
              ("written by", "vdi.firewall.plan (see report.html for the flows, the diagram and each host's rules)")]
     try:
-        files["change_request.xlsx"] = change_request_xlsx(model["change_request"], warnings, about)
+        files["change_request.xlsx"] = change_request_xlsx(
+            model["change_request"], warnings, about,
+            journey_rows(model["journeys"]) if model["journeys_checked"] else None)
     except VdiFirewallError as exc:
         notices.append(f"change_request.xlsx not written: {exc}")
     model["exports"] = ["hosts/*.json", "flows.csv", *sorted(files)]
     files["report.html"] = render_html(model)
     return files, notices
+
+
+def _journey_counts(summary: dict) -> str:
+    text = (f"{summary['journeys_complete']} complete, {summary['journeys_broken']} broken, "
+            f"{summary['journeys_not_applicable']} not applicable")
+    return text + (": " + "; ".join(summary["broken_journeys"]) if summary["broken_journeys"] else "")
 
 
 def write_files(output_dir: str, files: dict, check_mode: bool = False, remove=()) -> dict:
