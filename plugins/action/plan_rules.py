@@ -14,6 +14,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import (
     host_inputs,
     planner_settings,
     strict_setting,
+    vdi_variable_names,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.journeys import (
     check_journeys,
@@ -35,6 +36,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import (
     stale_host_files,
     write_files,
 )
+from ansible_collections.vdi.firewall.plugins.plugin_utils.variables import unknown_variables, variable_notices
 from ansible_collections.vdi.firewall.plugins.plugin_utils.verify import all_probe_targets
 
 
@@ -64,6 +66,10 @@ class ActionModule(ActionBase):
             summary = summarise(plans)
             summary["limited"] = limited
             summary["inventory_hosts"] = len(inventory_hosts)
+            # nothing the inventory says is silently dropped: hosts in no VDI group, unknown variables
+            unknown = unknown_variables(vdi_variable_names(task_vars))
+            summary["not_planned"] = topology.not_planned
+            summary["unknown_variables"] = unknown
             journeys = None
             if _journeys_on(task_vars, args):
                 # every end of a hop is checked, also the hosts a limited run does not plan
@@ -89,7 +95,7 @@ class ActionModule(ActionBase):
         except VdiFirewallError as exc:
             result.update(failed=True, msg=f"vdi.firewall.plan_rules: {exc}")
             return result
-        notices = list(topology.notices) + list(notices)
+        notices = list(topology.notices) + variable_notices(unknown) + list(notices)
         if notices:
             result["warnings"] = [f"vdi.firewall.plan_rules: {notice}" for notice in notices]
         result.update(

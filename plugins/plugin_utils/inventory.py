@@ -146,3 +146,13 @@ def planner_settings(task_vars: dict, args: dict | None = None) -> dict:
         "resolve_names": True if setting("resolve_names", "vdi_firewall_resolve_names") is None
         else as_bool(setting("resolve_names", "vdi_firewall_resolve_names"), "vdi_firewall_resolve_names"),
     }
+
+
+def vdi_variable_names(task_vars: dict) -> dict[str, list[str]]:
+    """Host -> the vdi_firewall_* variable names it sees (inventory, group and extra vars)."""
+    hostvars = task_vars.get("hostvars") or {}
+    names = {}
+    for host in (task_vars.get("groups") or {}).get("all", []):
+        variables = hostvars[host] if host in hostvars else {}
+        names[host] = sorted(name for name in variables if str(name).lower().startswith("vdi_firewall_"))
+    return names

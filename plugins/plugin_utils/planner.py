@@ -27,6 +27,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.addresses import (
     resolve_host,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.variables import group_typos
 from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import (
     alternatives_between,
     count_warnings,
@@ -126,6 +127,8 @@ class Topology:
     tiers: dict = field(default_factory=dict)
     # what the inventory says that is odd but plannable (two hosts on one address, ...), for the summary
     notices: list = field(default_factory=list)
+    # inventory hosts with no component: [{host, groups, typos: [{group, nearest}]}]
+    not_planned: list = field(default_factory=list)
     _addresses_cache: dict = field(default_factory=dict)
     _flow_ports_cache: dict = field(default_factory=dict)
     _index_cache: dict = field(default_factory=dict)
@@ -339,6 +342,7 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
     component_hosts: dict[str, list[str]] = {}
     products: set[str] = set()
     component_cache: dict[tuple, tuple[str, ...]] = {}
+    unplanned: list[HostInput] = []
 
     for host in hosts:
         product = host.product or None
@@ -354,6 +358,7 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
             component_cache[cache_key] = components
         host_products[host.name] = product
         if not components:
+            unplanned.append(host)
             continue
         host_components[host.name] = components
         host_addresses[host.name] = _host_addresses(host, resolve_names, resolver)
@@ -372,7 +377,16 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
     notices = [f"hosts {', '.join(repr(name) for name in names)} share the address {address}: their rules "
                "treat them as one machine (check ansible_host / vdi_firewall_address)"
                for address, names in sorted(owners.items()) if len(names) > 1]
+    known_groups = set(user_map) | set(catalog.components) | {
+        group for defaults in DEFAULT_GROUP_MAP.values() for group in defaults}
+    not_planned = [{"host": host.name, "groups": list(host.groups), "typos": group_typos(host.groups, known_groups)}
+                   for host in sorted(unplanned, key=lambda item: item.name)]
+    for entry in not_planned:
+        for typo in entry["typos"]:
+            notices.append(f"host '{entry['host']}' is in no VDI group and is not planned: its group "
+                           f"'{typo['group']}' looks like '{typo['nearest']}'")
     return Topology(
+        not_planned=not_planned,
         notices=notices,
         catalog=catalog,
         host_components=host_components,

@@ -192,3 +192,22 @@ def test_dns_names_in_ansible_host_are_resolved_on_the_controller(tmp_path):
     vda = json.loads((out / "hosts" / "vda1.json").read_text())
     assert vda["addresses"] == ["192.0.2.101/32"]
     assert any("192.0.2.21/32" in rule["remote_addresses"] for rule in vda["rules"])
+
+
+def test_typos_in_groups_and_variables_are_reported_not_dropped(tmp_path):
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"vars": {"vdi_firewall_product": "citrix",
+                                                          "vdi_firewall_secure_onyl": True}, "children": {
+        "broker": {"hosts": {"ddc1": {"ansible_host": "192.0.2.21", "vdi_firewall_adress": "192.0.2.99"}}},
+        "brokers": {"hosts": {"ddc2": {"ansible_host": "192.0.2.22"}}},
+        "VDA": {"hosts": {"vda1": {"ansible_host": "192.0.2.101"}}},
+        "tools": {"hosts": {"jump1": {"ansible_host": "192.0.2.5"}}}}}}))
+    result = plan(inventory, tmp_path / "out")
+    assert result.returncode == 0, result.stdout
+    output = " ".join(result.stdout.split() + result.stderr.split())
+    assert "3 host(s) in no VDI group, not planned: ddc2, jump1, vda1 (groups that look like typos: brokers, VDA)" \
+        in output, output[-3000:]
+    assert "host 'ddc2' is in no VDI group and is not planned: its group 'brokers' looks like 'broker'" in output
+    assert "unknown variable vdi_firewall_adress (hosts ddc1) is ignored; did you mean vdi_firewall_address?" in output
+    assert "unknown variable vdi_firewall_secure_onyl (hosts ddc1, ddc2, jump1, vda1) is ignored; did you mean " \
+           "vdi_firewall_secure_only?" in output
