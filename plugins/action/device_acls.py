@@ -112,7 +112,7 @@ class ActionModule(ActionBase):
                 changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode)
                 inventory_hosts = set((task_vars.get("groups") or {}).get("all", ())) | set(hostvars)
                 changes["removed"] = _remove_stale(args["output_dir"], inventory_hosts, self._task.check_mode)
-        except (VdiFirewallError, TypeError, OSError) as exc:
+        except (VdiFirewallError, OSError) as exc:
             result.update(failed=True, msg=f"vdi.firewall.device_acls: {exc}")
             return result
         warnings = [warning for device in devices.values() for warning in device["warnings"]]

@@ -13,7 +13,7 @@ description:
   - Loads the port catalog shipped with the collection under C(vars/catalog/), validates it and
     returns it as one dictionary.
   - Validation fails with an error naming the catalog file and the entry at fault (unknown
-    component, port outside 0-65535, unknown protocol, duplicate id, flow without reference,
+    component, port outside 1-65535, unknown protocol, duplicate id, flow without reference,
     unknown feature).
   - Symbolic ports (for example C(dynamic_rpc)) are resolved to their documented defaults in each
     flow's C(ports); the raw values stay in C(port_specs).

@@ -423,10 +423,11 @@ def _split_addresses(value) -> list[str]:
 def _ports_of(row: dict) -> list[PortRange | None]:
     if row["protocol"] not in ("tcp", "udp"):
         return [None]
-    ranges = parse_port_value(row.get("ports") or "", f"flow {row['flow_id']}: ports")
+    text = str(row.get("ports") or "").strip()
+    ranges = parse_port_value(text, f"flow {row['flow_id']}: ports") if text else []
     if not ranges:
         raise VdiFirewallError(f"flow {row['flow_id']}: a {row['protocol']} flow without ports cannot become an ACL entry")
-    return [None if (item.start, item.end) == (0, 65535) else item for item in ranges]
+    return [None if (item.start, item.end) in ((0, 65535), (1, 65535)) else item for item in ranges]
 
 
 def _family_cidrs(addresses) -> dict[int, list]:

@@ -16,7 +16,7 @@ try:
 except ImportError:  # pragma: no cover - libyaml is optional
     from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
 
 PRODUCTS = ("citrix", "microsoft_rds", "parallels_ras")
 INFRASTRUCTURE = "infrastructure"
@@ -122,13 +122,23 @@ class Catalog:
 
 
 def parse_port_value(value, where: str) -> list[PortRange]:
-    """Parse an int, an 'a-b' string or a comma-separated list of those into port ranges."""
+    """Parse an int, an 'a-b' string or a comma-separated list of those into port ranges (1-65535).
+
+    An empty value, an empty item, a boolean, a number that is not a whole port or a port 0 is an
+    error naming `where`: a port that cannot be meant never plans silently (nor is dropped).
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, float)):
+        raise VdiFirewallError(f"{where}: expected a port, an 'a-b' range or a list of them, got {kind_of(value)}")
     items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    if not items or (len(items) == 1 and not str(items[0]).strip()):
+        raise VdiFirewallError(f"{where}: the value is empty; give a port, an 'a-b' range or a list of them")
     ranges = []
     for item in items:
+        if isinstance(item, (bool, float, dict, list)) or item is None:
+            raise VdiFirewallError(f"{where}: expected a port or an 'a-b' range, got {kind_of(item)}")
         text = str(item).strip()
         if not text:
-            continue
+            raise VdiFirewallError(f"{where}: {str(value)!r} has an empty item")
         match = _RANGE.match(text)
         if match:
             start, end = int(match.group(1)), int(match.group(2))
@@ -136,8 +146,8 @@ def parse_port_value(value, where: str) -> list[PortRange]:
             start = end = int(text)
         else:
             raise VdiFirewallError(f"{where}: '{text}' is not a port number or an 'a-b' range")
-        if not (0 <= start <= end <= 65535):
-            raise VdiFirewallError(f"{where}: '{text}' is outside 0-65535 or reversed")
+        if not (1 <= start <= end <= 65535):
+            raise VdiFirewallError(f"{where}: '{text}' is outside 1-65535 or reversed")
         ranges.append(PortRange(start, end))
     return ranges
 
@@ -176,6 +186,8 @@ def _load_cached(directory: str, signature: tuple) -> Catalog:
         try:
             with open(path, encoding="utf-8") as handle:
                 data = yaml.load(handle, Loader=_YamlLoader)  # noqa: S506 - safe loader
+        except UnicodeDecodeError as exc:
+            raise VdiFirewallError(f"{path}: is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8") from exc
         except (OSError, yaml.YAMLError) as exc:
             raise VdiFirewallError(f"{path}: cannot be read as YAML: {exc}") from exc
         if not isinstance(data, dict):
@@ -225,6 +237,9 @@ def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
                 raise VdiFirewallError(f"{path}: '{section}' must be a mapping")
             for key, value in entries.items():
                 register(kind, key, value, path, product)
+        for key, value in (data.get("components") or {}).items():
+            if not isinstance(value.get("name"), str) or not value["name"].strip():
+                raise VdiFirewallError(f"{path}: component '{key}' needs a 'name' (text)")
         for key, value in (data.get("documents") or {}).items():
             if value.get("language") not in LANGUAGES:
                 raise VdiFirewallError(f"{path}: document '{key}' language must be one of {', '.join(LANGUAGES)}")

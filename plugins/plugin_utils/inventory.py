@@ -64,12 +64,15 @@ def plain(value):
     return value
 
 
-def _features(features, listed):
+def _features(features, listed, sources=None, variable="vdi_firewall_feature_list"):
+    """features with the names of a feature list over them; sources (if given) records which variable set each."""
     overlay = feature_list(listed)
     if not overlay:
         return features
     merged = dict(features) if isinstance(features, dict) else {}
     merged.update(overlay)
+    if sources is not None:
+        sources.update(dict.fromkeys(overlay, variable))
     return merged
 
 
@@ -88,6 +91,7 @@ def host_inputs(task_vars: dict) -> list[HostInput]:
     for host in groups.get("all", []):
         variables = hostvars[host]
         values = {}
+        sources: dict[str, str] = {}
         for name in HOST_VARIABLES:
             values[name] = plain(variables.get(name)) if name in variables else None
         inputs.append(HostInput(
@@ -97,8 +101,9 @@ def host_inputs(task_vars: dict) -> list[HostInput]:
             components=values["vdi_firewall_components"],
             address=values["vdi_firewall_address"],
             ansible_host=values["ansible_host"],
-            features=_features(_features(values["vdi_firewall_features"], values["vdi_firewall_feature_list"]),
-                               survey_features),
+            features=_features(_features(values["vdi_firewall_features"], values["vdi_firewall_feature_list"], sources),
+                               survey_features, sources, "vdi_firewall_survey_features"),
+            feature_sources=sources,
         ))
     return inputs
 

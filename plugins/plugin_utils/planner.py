@@ -15,6 +15,8 @@ except ImportError:  # pragma: no cover - exercised only without netaddr
     HAS_NETADDR = False
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
+    DOMAIN_MEMBER,
+    INFRASTRUCTURE,
     PRODUCTS,
     Catalog,
     Flow,
@@ -26,7 +28,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.addresses import (
     is_address,
     resolve_host,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
 from ansible_collections.vdi.firewall.plugins.plugin_utils.variables import group_typos
 from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import (
     alternatives_between,
@@ -108,6 +110,8 @@ class HostInput:
     address: object = None
     ansible_host: object = None
     features: dict | None = None
+    # feature -> the variable that set it, for messages (default vdi_firewall_features)
+    feature_sources: dict | None = None
 
 
 @dataclass
@@ -125,6 +129,8 @@ class Topology:
     symbolic_ports: dict
     secure_only: bool = False
     tiers: dict = field(default_factory=dict)
+    # False: plan the documents literally, without the supplement layer (vdi_firewall_supplements)
+    supplements: bool = True
     # what the inventory says that is odd but plannable (two hosts on one address, ...), for the summary
     notices: list = field(default_factory=list)
     # inventory hosts with no component: [{host, groups, typos: [{group, nearest}]}]
@@ -158,7 +164,9 @@ class Topology:
             by_destination: dict[str, list[Flow]] = {}
             by_source: dict[str, list[Flow]] = {}
             for flow in self.catalog.flows:
-                if flow.product not in self.products or flow.is_loopback:
+                if (flow.product not in self.products and flow.product != INFRASTRUCTURE) or flow.is_loopback:
+                    continue
+                if flow.supplement and not self.supplements:
                     continue
                 by_destination.setdefault(flow.destination, []).append(flow)
                 by_source.setdefault(flow.source, []).append(flow)
@@ -234,7 +242,7 @@ def _as_list(value, where: str) -> list:
         return [value]
     if isinstance(value, (list, tuple)):
         return list(value)
-    raise VdiFirewallError(f"{where}: expected a string or a list, got {type(value).__name__}")
+    raise VdiFirewallError(f"{where}: expected a string or a list, got {kind_of(value)}")
 
 
 def _host_addresses(host: HostInput, resolve_names: bool = True, resolver=None) -> tuple[str, ...]:
@@ -294,17 +302,19 @@ def normalise_endpoints(catalog: Catalog, endpoints) -> dict[str, tuple[str, ...
     return result
 
 
-def normalise_features(catalog: Catalog, features, where: str) -> dict | None:
-    """Validate a vdi_firewall_features mapping (feature -> bool)."""
+def normalise_features(catalog: Catalog, features, where: str, sources=None) -> dict | None:
+    """Validate a vdi_firewall_features mapping (feature -> bool); sources: feature -> the variable it came from."""
     if features in (None, ""):
         return None
     if not isinstance(features, dict):
-        raise VdiFirewallError(f"{where}: vdi_firewall_features must be a mapping of feature to true/false")
+        raise VdiFirewallError(f"{where}: vdi_firewall_features must be a mapping of feature to true/false, "
+                               f"got {kind_of(features)}")
     for name, value in features.items():
+        variable = (sources or {}).get(name, "vdi_firewall_features")
         if name not in catalog.features:
-            raise VdiFirewallError(f"{where}: vdi_firewall_features: unknown feature '{name}'")
+            raise VdiFirewallError(f"{where}: {variable}: unknown feature '{name}'")
         if not isinstance(value, bool):
-            raise VdiFirewallError(f"{where}: vdi_firewall_features['{name}'] must be true or false, got {value!r}")
+            raise VdiFirewallError(f"{where}: {variable}['{name}'] must be true or false, got {value!r}")
     return dict(features)
 
 
@@ -324,14 +334,21 @@ def normalise_symbolic_ports(catalog: Catalog, values) -> dict:
 
 
 def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symbolic_ports=None,
-                   secure_only: bool = False, tiers=None, resolve_names: bool = True, resolver=None) -> Topology:
+                   secure_only: bool = False, tiers=None, resolve_names: bool = True, resolver=None,
+                   supplements: bool = True) -> Topology:
     """Work out every host's components and addresses, and each component's peers, once per run.
+
+    supplements: plan the supplement layer as well as the documents' rows (False: the documents
+    literally); with it, a host with a component marked domain_member also has DOMAIN_MEMBER.
 
     resolve_names: resolve an ansible_host that is a DNS name on the controller (resolver: a
     function name -> addresses, default the system's); off, such a host needs vdi_firewall_address.
     """
     if not isinstance(secure_only, bool):
         raise VdiFirewallError(f"vdi_firewall_secure_only must be true or false, got {secure_only!r}")
+    if not isinstance(supplements, bool):
+        raise VdiFirewallError(f"vdi_firewall_supplements must be true or false, got {supplements!r}")
+    members = set(catalog.domain_members) if supplements and DOMAIN_MEMBER in catalog.components else set()
     tier_map = normalise_tiers(catalog.components, tiers)
     user_map = normalise_group_map(catalog, group_map)
     endpoint_map = normalise_endpoints(catalog, endpoints)
@@ -355,6 +372,8 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
         components = component_cache.get(cache_key)
         if components is None:
             components = _components_of(catalog, host, product, direct, user_map)
+            if members & set(components):
+                components = tuple(sorted(set(components) | {DOMAIN_MEMBER}))
             component_cache[cache_key] = components
         host_products[host.name] = product
         if not components:
@@ -362,7 +381,8 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
             continue
         host_components[host.name] = components
         host_addresses[host.name] = _host_addresses(host, resolve_names, resolver)
-        host_features[host.name] = normalise_features(catalog, host.features, f"host '{host.name}'")
+        host_features[host.name] = normalise_features(catalog, host.features, f"host '{host.name}'",
+                                                      host.feature_sources)
         if product:
             products.add(product)
         for component in components:
@@ -399,6 +419,7 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
         symbolic_ports=normalise_symbolic_ports(catalog, symbolic_ports),
         secure_only=secure_only,
         tiers=tier_map,
+        supplements=supplements,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
 
 PLATFORMS = ("windows", "linux", "network", "appliance")
 WINDOWS_CONNECTIONS = frozenset(("winrm", "psrp", "ansible.builtin.winrm", "ansible.builtin.psrp"))
@@ -21,7 +21,7 @@ def host_platform(variables: Mapping, host: str = "") -> str | None:
     facts ``ansible_os_family`` / ``ansible_system``.
     """
     if not isinstance(variables, Mapping):
-        raise VdiFirewallError(f"host '{host}': expected the host's variables (a mapping), got {type(variables).__name__}")
+        raise VdiFirewallError(f"host '{host}': expected the host's variables (a mapping), got {kind_of(variables)}")
     explicit = variables.get("vdi_firewall_platform")
     if explicit not in (None, ""):
         if explicit not in PLATFORMS:

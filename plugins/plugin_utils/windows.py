@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
 
 # win_firewall_rule passes `protocol` to INetFwRule.Protocol through ConvertTo-ProtocolType, which
 # knows tcp, udp, icmpv4*, icmpv6* and IANA protocol numbers; "icmp" alone is an error there.
@@ -195,7 +195,7 @@ def win_firewall_params(rules, group: str = "vdi.firewall", profiles=("domain", 
     if not isinstance(group, str) or not group.strip():
         raise VdiFirewallError(f"host '{host}': vdi_firewall_windows_group must be a non-empty string, got {group!r}")
     if isinstance(rules, (str, dict)) or not isinstance(rules, (list, tuple)):
-        raise VdiFirewallError(f"host '{host}': vdi_firewall_rules must be a list of planned rules, got {type(rules).__name__}")
+        raise VdiFirewallError(f"host '{host}': vdi_firewall_rules must be a list of planned rules, got {kind_of(rules)}")
     profile_list = validate_profiles(list(profiles) if isinstance(profiles, tuple) else profiles)
     codes = validate_icmp_type_codes(icmp_type_codes)
     params = []

@@ -80,3 +80,11 @@ def test_a_host_whose_platform_nothing_tells_fails_naming_it(tmp_path):
     output = " ".join(result.stdout.split())
     assert result.returncode != 0
     assert "vdi.firewall.apply: host 'mac1': its platform is unknown (nothing tells it)" in output, output[-2000:]
+
+
+def test_extra_rules_given_as_a_string_fail_naming_the_variable(tmp_path):
+    result = apply(tmp_path, {"vdi_firewall_extra_rules": "allow 443"})
+    output = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    assert "host 'adc1': vdi_firewall_extra_rules must be a list of rules" in output, output[-2000:]
+    assert "Traceback" not in result.stdout + result.stderr

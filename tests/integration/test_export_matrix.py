@@ -85,12 +85,18 @@ def test_export_without_directory_fails_clearly():
     assert "set vdi_firewall_export_dir" in result.stdout
 
 
-def test_export_of_some_products(tmp_path):
+@pytest.mark.parametrize(("products", "expected"), [
+    ('{"vdi_firewall_export_products": ["microsoft_rds"]}', {"Microsoft Remote Desktop Services"}),
+    # a string is one product (not one per letter), or several separated by commas
+    ("vdi_firewall_export_products=microsoft_rds", {"Microsoft Remote Desktop Services"}),
+    ("vdi_firewall_export_products=microsoft_rds,citrix", {"Microsoft Remote Desktop Services", "Citrix"}),
+])
+def test_export_of_some_products(tmp_path, products, expected):
     result = run("ansible-playbook", "vdi.firewall.export_matrix", "-e", f"vdi_firewall_export_dir={tmp_path}",
-                 "-e", '{"vdi_firewall_export_products": ["microsoft_rds"]}')
+                 "-e", products)
     assert result.returncode == 0, result.stdout
     with open(tmp_path / "matrix.csv", newline="", encoding="utf-8") as handle:
-        assert {row["product"] for row in csv.DictReader(handle)} == {"Microsoft Remote Desktop Services"}
+        assert {row["product"] for row in csv.DictReader(handle)} == expected
 
 
 def test_lookup_reports_bad_catalog_by_file_and_entry(tmp_path):

@@ -21,7 +21,8 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.variables import (
 
 ROOT = Path(__file__).resolve().parents[4]
 # names in the docs that are not variables: firewalld policies the collection owns
-NOT_VARIABLES = {"vdi_firewall_in", "vdi_firewall_out"}
+# and the typos the planning guide shows as examples of what is warned about
+NOT_VARIABLES = {"vdi_firewall_in", "vdi_firewall_out", "vdi_firewall_adress"}
 
 
 @pytest.mark.parametrize(("typo", "meant"), [
