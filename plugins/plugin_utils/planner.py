@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from dataclasses import dataclass, field
 
 try:
@@ -574,9 +575,14 @@ def plan_host(topology: Topology, host: str, strict: bool = False) -> dict:
         self_peers = set(components) & {peer for _direction, _protocol, peer in entries}
         shared_rules = None if self_peers else _rules(topology, entries)
         shared_warnings = None if shared_rules is None else _warnings(topology, components, shared_rules, findings)
-        cached = (entries, unresolved, shared_rules, findings, omitted, shared_warnings)
+        cached = (entries, unresolved, shared_rules, findings, omitted, shared_warnings,
+                  None if shared_rules is None else _remote_index(shared_rules))
         topology._plan_cache[signature] = cached
-    entries, unresolved, rules, findings, omitted, warnings = cached
+    entries, unresolved, rules, findings, omitted, warnings, remotes = cached
+    # rules shared by identical hosts, unless they would make this host its own remote (another host on its
+    # address, or an endpoint network around it): a host's traffic to itself never crosses its firewall
+    if rules is not None and _covers_any(remotes, topology.host_addresses[host]):
+        rules = None
     if strict and unresolved:
         listed = ", ".join(f"{item['flow']} ({item['direction']}, peer {item['peer']})" for item in unresolved[:10])
         more = f" and {len(unresolved) - 10} more" if len(unresolved) > 10 else ""
@@ -597,6 +603,32 @@ def plan_host(topology: Topology, host: str, strict: bool = False) -> dict:
         "warnings": list(warnings),
         "omitted_plaintext": list(omitted),
     }
+
+
+def _disjoint(remote, exclude_set) -> bool:
+    return not (IPSet(remote) & exclude_set)
+
+
+def _remote_index(rules: list[dict]) -> tuple[frozenset, tuple]:
+    """The rules' remote addresses: the single addresses as a set, the wider networks parsed."""
+    single, wide = set(), set()
+    for rule in rules:
+        for cidr in rule["remote_addresses"]:
+            (single if cidr.endswith(("/32", "/128")) else wide).add(cidr)
+    return frozenset(single), tuple(ipaddress.ip_network(cidr) for cidr in sorted(wide))
+
+
+def _covers_any(remotes, addresses) -> bool:
+    """Whether any of a host's addresses (host CIDRs) is inside the remote addresses of _remote_index."""
+    single, wide = remotes
+    for address in addresses:
+        if address in single:
+            return True
+        if wide:
+            network = ipaddress.ip_network(address)
+            if any(network.version == outer.version and network.subnet_of(outer) for outer in wide):
+                return True
+    return False
 
 
 def _warnings(topology: Topology, components, rules: list[dict], findings: list[dict]) -> list[dict]:
@@ -623,13 +655,13 @@ def _warnings(topology: Topology, components, rules: list[dict], findings: list[
 def _rules(topology: Topology, entries: dict, exclude=None, own_components=()) -> list[dict]:
     """Group stage-one entries by remote address set and build named rules.
 
-    Peers that are one of the host's own components lose the host's addresses (`exclude`).
+    With `exclude` (the host's addresses), every peer loses them: a host is never its own remote.
     """
     grouped: dict[tuple, dict] = {}
     exclude_set = IPSet(exclude) if exclude else None
     for (direction, protocol, peer), entry in entries.items():
         remote = topology.peer_cidrs(peer)
-        if exclude_set is not None and peer in own_components:
+        if exclude_set is not None and (peer in own_components or not _disjoint(remote, exclude_set)):
             remote = tuple(str(cidr) for cidr in (IPSet(remote) - exclude_set).iter_cidrs())
             if not remote:
                 continue  # the only peer is this host itself: loopback, not a rule
