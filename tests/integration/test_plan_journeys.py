@@ -139,20 +139,7 @@ def test_journeys_can_be_switched_off(tmp_path):
     assert record["journeys"] == [] and record["summary"]["journeys"] == 0
 
 
-# Hops no bundled flow opens yet; the catalog's supplement layer is where they belong.
-MISSING = {
-    "citrix": "user_device -> citrix_gateway tcp/443 and udp/443 (EDT); citrix_delivery_controller and citrix_vda "
-              "-> domain_controller tcp/88, tcp/389; citrix_director -> citrix_delivery_controller tcp/443 or 80",
-    "microsoft_rds": "rds_gateway -> rds_connection_broker tcp/3389; rds_session_host -> rds_connection_broker "
-                     "tcp/135 and the dynamic RPC range",
-}
-
-
-@pytest.mark.parametrize("example", [
-    pytest.param(example, marks=pytest.mark.xfail(strict=True, reason=f"hops without a flow: {MISSING[example]}"))
-    if example in MISSING else example
-    for example in EXAMPLES
-])
+@pytest.mark.parametrize("example", EXAMPLES)
 def test_every_journey_of_every_bundled_example_is_complete(tmp_path, example):
     result, record = plan_journeys(tmp_path, ROOT / "examples" / example / "inventory.yml")
     assert result.returncode == 0, result.stdout + result.stderr
