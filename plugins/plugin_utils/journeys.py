@@ -9,6 +9,11 @@ against the planned rules, so that a flow the documents leave out shows as a bro
 
 Pure Python, no Ansible. The shapes below are stable; other checks (zone devices, verify) build on them.
 
+API: ``load_journeys(catalog, directory=None) -> JourneySet``, ``build_journeys([(path, data)], catalog)``,
+``check_journeys(topology, plans, journeys=None, devices=None) -> [JOURNEY]``, and views of its result:
+``summarise_journeys`` (counts for the run summary), ``journeys_by_host`` (host -> its journeys),
+``strict_failure`` (the message strict mode fails with, or None) and ``hop_label``.
+
 Result of ``check_journeys`` - one dict per journey of the deployment's products::
 
     {"id": "citrix_external_user_gateway", "title": "...", "product": "citrix", "description": "...",
