@@ -13,6 +13,7 @@ PLAN_RULES_ARGUMENT_SPEC = {
     "endpoints": {"type": "dict"},
     "symbolic_ports": {"type": "dict"},
     "secure_only": {"type": "bool"},
+    "supplements": {"type": "bool"},
     "tiers": {"type": "dict"},
     "topology": {"type": "dict"},
     "return_hosts": {"type": "bool", "default": True},

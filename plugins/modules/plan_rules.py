@@ -85,6 +85,16 @@ options:
         wherever the document offers a secure alternative between the same components and that
         alternative is planned. Defaults to C(vdi_firewall_secure_only), else false.
     type: bool
+  supplements:
+    description:
+      - Plan the supplement layer (C(vars/catalog/supplements/)) as well as the documents' rows - flows
+        a working deployment needs that the documents leave out or refer elsewhere for (the user
+        device to Citrix Gateway front door, Active Directory domain membership, ...), each with its
+        reason and public reference. V(false) plans the documents literally. Defaults to
+        C(vdi_firewall_supplements), else true.
+      - Each rule lists the supplement flows behind it in C(supplement_flows) and says where its flows
+        come from in C(layer) (V(document), V(supplement) or V(document+supplement)).
+    type: bool
   tiers:
     description:
       - Component id to C(edge) or C(internal), over the defaults (user-facing Gateway, StoreFront,

@@ -25,7 +25,7 @@ try:
 except ImportError:  # pragma: no cover - exercised only without netaddr
     HAS_NETADDR = False
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PortRange, parse_port_value
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PortRange, parse_port_value, reference_label
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import merge_ports
 
@@ -910,10 +910,9 @@ def catalog_texts(catalog) -> tuple[dict, dict]:
     references = {}
     descriptions = {}
     for flow in catalog.flows:
-        texts = []
-        for reference in flow.references:
-            title = catalog.documents.get(reference["document"], {}).get("title") or reference["document"]
-            texts.append(f"{title} ({reference['document']}) § {reference['section']}")
+        texts = [reference_label(reference, catalog.documents) for reference in flow.references]
+        if flow.supplement:
+            texts.insert(0, f"supplement: {flow.reason}")
         references[flow.id] = texts
         descriptions[flow.id] = flow.description
     references[MANAGEMENT_FLOW] = ["vdi_firewall_management_cidrs: the Ansible controller keeps its access"]

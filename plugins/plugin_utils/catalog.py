@@ -1,6 +1,13 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Load and validate the vendor port catalog shipped under the collection's vars/catalog/."""
+"""Load and validate the vendor port catalog shipped under the collection's vars/catalog/.
+
+Two layers: the documents' rows (``vars/catalog/<product>.yml``, ``layer: document``, the default)
+and the supplements (``vars/catalog/supplements/<product>.yml``, ``layer: supplement``): flows a
+working deployment needs that the documents leave out, refer elsewhere for or get wrong. Every
+supplement flow says ``supplement: true``, why (``reason``) and a public reference (vendor article
+or URL); a document row never does. Both layers are loaded and validated alike.
+"""
 
 from __future__ import annotations
 
@@ -23,15 +30,21 @@ INFRASTRUCTURE = "infrastructure"
 PROTOCOLS = ("tcp", "udp", "icmp", "icmpv6", "vrrp", "gre", "esp")
 PORTLESS_PROTOCOLS = frozenset(("icmp", "icmpv6", "vrrp", "gre", "esp"))
 LANGUAGES = ("en", "fr", "ja")
+LAYERS = ("document", "supplement")
+SUPPLEMENTS_DIR = "supplements"
+# The component every host with a ``domain_member: true`` component also has (supplement layer):
+# domain membership is modelled once, as flows from it to the domain controllers.
+DOMAIN_MEMBER = "domain_member"
 
 _FLOW_KEYS = frozenset((
     "id", "from", "to", "protocols", "ports", "description", "section", "references", "feature",
-    "service", "to_addresses", "from_addresses", "note",
+    "service", "to_addresses", "from_addresses", "note", "supplement", "reason", "corrects",
 ))
 _FLOW_REQUIRED = ("id", "from", "to", "protocols", "description", "section", "references")
 _FILE_KEYS = frozenset((
-    "product", "title", "documents", "components", "features", "symbolic_ports", "flows",
+    "product", "title", "layer", "documents", "components", "features", "symbolic_ports", "flows",
 ))
+_URL = re.compile(r"^https?://\S+$")
 _RANGE = re.compile(r"^(\d+)-(\d+)$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -72,6 +85,14 @@ class Flow:
     from_addresses: tuple[str, ...] = ()
     note: str | None = None
     file: str = ""
+    supplement: bool = False
+    reason: str | None = None
+    corrects: tuple[str, ...] = ()
+
+    @property
+    def layer(self) -> str:
+        """'supplement' for a flow of the supplement layer, 'document' for a document row."""
+        return "supplement" if self.supplement else "document"
 
     @property
     def symbolic_ports(self) -> tuple[str, ...]:
@@ -92,6 +113,13 @@ class Catalog:
     documents: dict[str, dict] = field(default_factory=dict)
     products: dict[str, dict] = field(default_factory=dict)
     flows: list[Flow] = field(default_factory=list)
+    # product (or "infrastructure") -> the file of its supplement layer
+    supplement_files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def domain_members(self) -> tuple[str, ...]:
+        """Components marked ``domain_member: true`` (Windows servers and VDAs joined to a domain)."""
+        return tuple(sorted(key for key, value in self.components.items() if value.get("domain_member") is True))
 
     def resolve_ports(self, flow: Flow, overrides: dict | None = None) -> list[PortRange]:
         """Return the flow's ports as ranges, symbolic names replaced by their values."""
@@ -117,7 +145,8 @@ class Catalog:
             symbolic_ports=self.symbolic_ports,
             documents={k: v for k, v in self.documents.items() if v["product"] in wanted},
             products={k: v for k, v in self.products.items() if k in wanted},
-            flows=[flow for flow in self.flows if flow.product in wanted],
+            supplement_files={k: v for k, v in self.supplement_files.items() if k in wanted | {INFRASTRUCTURE}},
+            flows=[flow for flow in self.flows if flow.product in wanted | {INFRASTRUCTURE}],
         )
 
 
@@ -152,11 +181,24 @@ def parse_port_value(value, where: str) -> list[PortRange]:
     return ranges
 
 
-def _file_signature(directory: str) -> tuple:
+def _catalog_files(directory: str) -> list[str]:
+    """The catalog's .yml files: directory/*.yml, then directory/supplements/*.yml (relative names)."""
     try:
         names = sorted(name for name in os.listdir(directory) if name.endswith((".yml", ".yaml")))
     except OSError as exc:
         raise VdiFirewallError(f"catalog directory {directory} cannot be read: {exc}") from exc
+    supplements = os.path.join(directory, SUPPLEMENTS_DIR)
+    if os.path.isdir(supplements):
+        try:
+            names.extend(f"{SUPPLEMENTS_DIR}/{name}" for name in sorted(os.listdir(supplements))
+                         if name.endswith((".yml", ".yaml")))
+        except OSError as exc:
+            raise VdiFirewallError(f"catalog directory {supplements} cannot be read: {exc}") from exc
+    return names
+
+
+def _file_signature(directory: str) -> tuple:
+    names = _catalog_files(directory)
     signature = []
     for name in names:
         stat = os.stat(os.path.join(directory, name))
@@ -195,8 +237,9 @@ def _load_cached(directory: str, signature: tuple) -> Catalog:
         documents.append((path, data))
     if not documents:
         raise VdiFirewallError(f"catalog directory {directory} holds no .yml file")
-    # infrastructure first so that its symbolic ports and components are known to every product
-    documents.sort(key=lambda item: (item[1].get("product") != INFRASTRUCTURE, item[0]))
+    # documents before supplements, infrastructure first in each layer: what a file refers to is known
+    documents.sort(key=lambda item: (item[1].get("layer") == "supplement", item[1].get("product") != INFRASTRUCTURE,
+                                     item[0]))
     return build_catalog(documents)
 
 
@@ -226,9 +269,20 @@ def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
         product = data.get("product")
         if product not in PRODUCTS + (INFRASTRUCTURE,):
             raise VdiFirewallError(f"{path}: product {product!r} is not one of {', '.join(PRODUCTS + (INFRASTRUCTURE,))}")
-        if product in catalog.products:
+        layer = data.get("layer", "document")
+        if layer not in LAYERS:
+            raise VdiFirewallError(f"{path}: layer {layer!r} is not one of {', '.join(LAYERS)}")
+        if layer == "supplement":
+            if product in catalog.supplement_files:
+                raise VdiFirewallError(f"{path}: the supplements of '{product}' are already defined in "
+                                       f"{catalog.supplement_files[product]}")
+            if data.get("documents"):
+                raise VdiFirewallError(f"{path}: a supplement file cites documents, it does not define them "
+                                       "(move 'documents' to the product's document file)")
+            catalog.supplement_files[product] = path
+        elif product in catalog.products:
             raise VdiFirewallError(f"{path}: product '{product}' is already defined in {catalog.products[product]['file']}")
-        if product != INFRASTRUCTURE:
+        elif product != INFRASTRUCTURE:
             catalog.products[product] = {"title": data.get("title", product), "file": path}
         for section, kind in (("components", "component"), ("features", "feature"),
                               ("symbolic_ports", "symbolic port"), ("documents", "document")):
@@ -243,6 +297,9 @@ def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
         for key, value in (data.get("documents") or {}).items():
             if value.get("language") not in LANGUAGES:
                 raise VdiFirewallError(f"{path}: document '{key}' language must be one of {', '.join(LANGUAGES)}")
+        for key, value in (data.get("components") or {}).items():
+            if "domain_member" in value and not isinstance(value["domain_member"], bool):
+                raise VdiFirewallError(f"{path}: component '{key}': 'domain_member' must be true or false")
         for key, value in (data.get("features") or {}).items():
             if not isinstance(value.get("default"), bool):
                 raise VdiFirewallError(f"{path}: feature '{key}' needs a boolean 'default'")
@@ -256,16 +313,23 @@ def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
         flows = data.get("flows") or []
         if not isinstance(flows, list):
             raise VdiFirewallError(f"{path}: 'flows' must be a list")
+        layer = data.get("layer", "document")
         for index, raw in enumerate(flows, start=1):
-            flow = _validate_flow(raw, index, path, data["product"], catalog)
+            flow = _validate_flow(raw, index, path, data["product"], catalog, layer)
             if flow.id in seen_flows:
                 raise VdiFirewallError(f"{path}: flow '{flow.id}' (entry {index}): duplicate id, first defined in {seen_flows[flow.id]}")
             seen_flows[flow.id] = path
             catalog.flows.append(flow)
+    layers = {flow.id: flow.layer for flow in catalog.flows}
+    for flow in catalog.flows:
+        for corrected in flow.corrects:
+            if layers.get(corrected) != "document":
+                raise VdiFirewallError(f"{seen_flows[flow.id]}: flow '{flow.id}': 'corrects' names '{corrected}', "
+                                       "which is not a document row of the catalog")
     return catalog
 
 
-def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog) -> Flow:
+def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog, layer: str = "document") -> Flow:
     if not isinstance(raw, dict):
         raise VdiFirewallError(f"{path}: flow entry {index} must be a mapping")
     label = f"{path}: flow '{raw.get('id', '?')}' (entry {index})"
@@ -323,11 +387,33 @@ def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog) -
     references = raw["references"]
     if not isinstance(references, list):
         fail("'references' must be a list")
+    supplement = layer == "supplement"
+    public = 0
     for reference in references:
+        if supplement and isinstance(reference, dict) and "document" not in reference:
+            _check_public_reference(reference, fail)
+            public += 1
+            continue
         if not isinstance(reference, dict) or not reference.get("document") or not reference.get("section"):
-            fail("each reference needs 'document' and 'section'")
+            fail("each reference needs 'document' and 'section'" + (
+                " (or, in a supplement, 'title' and a public 'url' or vendor article 'id')" if supplement else ""))
         if reference["document"] not in catalog.documents:
             fail(f"reference to unknown document '{reference['document']}'")
+    if supplement:
+        if raw.get("supplement") is not True:
+            fail("a flow of a supplement file must say 'supplement: true'")
+        if not isinstance(raw.get("reason"), str) or not raw["reason"].strip():
+            fail("a supplement flow needs a 'reason': why a working deployment needs it")
+        if not public:
+            fail("a supplement flow needs a public reference ({title, url} or {title, id} such as a vendor "
+                 "article), not only the document it completes")
+    else:
+        for key in ("supplement", "reason", "corrects"):
+            if key in raw:
+                fail(f"'{key}' belongs to the supplement layer (vars/catalog/{SUPPLEMENTS_DIR}/), not to a document row")
+    corrects = raw.get("corrects") or []
+    if not isinstance(corrects, list) or not all(isinstance(item, str) and item for item in corrects):
+        fail("'corrects' must be a list of flow ids")
     for key in ("to_addresses", "from_addresses"):
         value = raw.get(key) or []
         if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
@@ -350,13 +436,56 @@ def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog) -
         to_addresses=tuple(raw.get("to_addresses") or ()),
         from_addresses=tuple(raw.get("from_addresses") or ()),
         note=raw.get("note"),
-        file=os.path.basename(path),
+        file=_relative_file(path),
+        supplement=supplement,
+        reason=raw["reason"].strip() if supplement else None,
+        corrects=tuple(corrects),
     )
 
 
-def reference_text(flow: Flow) -> str:
-    """Render a flow's references as 'document § section; ...'."""
-    return "; ".join(f"{ref['document']} § {ref['section']}" for ref in flow.references)
+def _relative_file(path: str) -> str:
+    """A catalog file's name as the catalog directory sees it ('citrix.yml', 'supplements/citrix.yml')."""
+    parent = os.path.basename(os.path.dirname(path))
+    return f"{parent}/{os.path.basename(path)}" if parent == SUPPLEMENTS_DIR else os.path.basename(path)
+
+
+def _check_public_reference(reference: dict, fail) -> None:
+    """A supplement's public reference: {title, url} and/or a vendor article {id} (CTX113250, KB 832017)."""
+    unknown = sorted(set(reference) - {"id", "title", "url", "section"})
+    if unknown:
+        fail(f"public reference: unknown key(s) {', '.join(unknown)}")
+    if not isinstance(reference.get("title"), str) or not reference["title"].strip():
+        fail("a public reference needs a 'title'")
+    url, article = reference.get("url"), reference.get("id")
+    if not url and not article:
+        fail(f"public reference '{reference['title']}' needs a 'url' or a vendor article 'id'")
+    if url is not None and (not isinstance(url, str) or not _URL.match(url)):
+        fail(f"public reference '{reference['title']}': 'url' must be an http(s) URL, got {url!r}")
+    if article is not None and (not isinstance(article, str) or not article.strip()):
+        fail(f"public reference '{reference['title']}': 'id' must be a non-empty string")
+
+
+def reference_label(reference: dict, documents: dict | None = None, files: bool = True) -> str:
+    """One reference as text: 'Title (file) § section' for a document, 'id Title <url>' for a public one.
+
+    documents: the catalog's documents (for their titles; without it the file name stands alone);
+    files: whether a document reference names its file as well as its title.
+    """
+    if "document" in reference:
+        name = reference["document"]
+        title = (documents or {}).get(name, {}).get("title")
+        head = name if not title else (f"{title} ({name})" if files else title)
+        return f"{head} § {reference['section']}"
+    parts = [reference.get("id"), reference.get("title")]
+    text = " ".join(part for part in parts if part)
+    if reference.get("section"):
+        text += f" § {reference['section']}"
+    return text + (f" <{reference['url']}>" if reference.get("url") else "")
+
+
+def reference_text(flow: Flow, documents: dict | None = None, files: bool = True) -> str:
+    """Render a flow's references as 'document § section; ...' (see reference_label)."""
+    return "; ".join(reference_label(ref, documents, files) for ref in flow.references)
 
 
 def flow_as_dict(catalog: Catalog, flow: Flow) -> dict:
@@ -377,6 +506,10 @@ def flow_as_dict(catalog: Catalog, flow: Flow) -> dict:
         "to_addresses": list(flow.to_addresses),
         "from_addresses": list(flow.from_addresses),
         "note": flow.note,
+        "layer": flow.layer,
+        "supplement": flow.supplement,
+        "reason": flow.reason,
+        "corrects": list(flow.corrects),
     }
     return result
 

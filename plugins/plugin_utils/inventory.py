@@ -130,6 +130,11 @@ def strict_setting(task_vars: dict, args: dict | None = None) -> bool:
             or as_bool(survey_answer(task_vars, "vdi_firewall_survey_strict"), "vdi_firewall_survey_strict"))
 
 
+def _on_unless_false(value, where: str) -> bool:
+    """A boolean setting that is on when unset (None)."""
+    return True if value is None else as_bool(value, where)
+
+
 def planner_settings(task_vars: dict, args: dict | None = None) -> dict:
     """The deployment-wide planner settings: a task's options over the vdi_firewall_* variables.
 
@@ -148,6 +153,7 @@ def planner_settings(task_vars: dict, args: dict | None = None) -> dict:
         "symbolic_ports": setting("symbolic_ports", "vdi_firewall_symbolic_ports"),
         "secure_only": as_bool(setting("secure_only", "vdi_firewall_secure_only"), "vdi_firewall_secure_only"),
         "tiers": setting("tiers", "vdi_firewall_tiers"),
+        "supplements": _on_unless_false(setting("supplements", "vdi_firewall_supplements"), "vdi_firewall_supplements"),
         "resolve_names": True if setting("resolve_names", "vdi_firewall_resolve_names") is None
         else as_bool(setting("resolve_names", "vdi_firewall_resolve_names"), "vdi_firewall_resolve_names"),
     }

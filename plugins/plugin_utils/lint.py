@@ -69,6 +69,7 @@ SECURE_ALTERNATIVES: tuple[SecureAlternative, ...] = (
         ("citrix_adm", "citrix_sdwan_appliance"),             # citrix_adm_002 (NITRO)
         ("citrix_adm", "citrix_sdwan_wanop"),                 # citrix_sdwan_013 (NITRO)
         ("citrix_delivery_controller", "citrix_director"),    # citrix_fr_cvad_001
+        ("citrix_director", "citrix_delivery_controller"),    # citrix_sup_003 (supplement: Director connects)
         ("citrix_delivery_controller", "citrix_hypervisor"),  # citrix_cvad_001
         ("citrix_pvs_server", "citrix_hypervisor"),           # citrix_fr_pvs_002
         ("citrix_sdx_svm", "citrix_adc_nsip"),                # citrix_fr_sdx_005: HTTP or HTTPS
@@ -148,6 +149,10 @@ NOT_SECURE_ALTERNATIVES: dict[tuple[str, int, int, str, str], str] = {
         "the document lists HTML5 WebSockets (8008) as an access path of its own, not as the non-TLS variant of 443",
     ("tcp", 8008, 443, "citrix_adc_snip", "citrix_vda"):
         "the document lists HTML5 WebSockets (8008) as an access path of its own, not as the non-TLS variant of 443",
+    ("tcp", 389, 636, "domain_member", "domain_controller"):
+        "generic Active Directory traffic of a domain member (Group Policy needs LDAP 389, signed and sealed)",
+    ("tcp", 3268, 3269, "domain_member", "domain_controller"):
+        "generic Active Directory traffic of a domain member: applications choose the Global Catalog port",
     ("tcp", 3389, 443, "user_device", "ras_secure_gateway"): "RDP carries its own TLS; 443 is the gateway's tunnel",
     ("tcp", 3389, 443, "user_device", "ras_secure_gateway_forwarding"): "RDP carries its own TLS; 443 is the gateway's tunnel",
     ("tcp", 3389, 443, "ras_secure_gateway_forwarding", "ras_secure_gateway"):

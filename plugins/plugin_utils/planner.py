@@ -22,6 +22,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
     Catalog,
     Flow,
     PortRange,
+    reference_label,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.addresses import (
     endpoint_network,
@@ -483,6 +484,7 @@ def _stage_one(topology: Topology, host: str) -> tuple[dict, list, list, list]:
                         "ports": [str(port) for port in topology.flow_ports(flow)],
                         "peer_addresses": list(flow.to_addresses if direction == "out" else flow.from_addresses),
                         "description": flow.description,
+                        "layer": flow.layer,
                     })
                     continue
                 active.setdefault(peer, []).append(flow)
@@ -671,6 +673,7 @@ def _rules(topology: Topology, entries: dict, exclude=None, own_components=()) -
         rule["peers"].add(peer)
     rules = []
     names = set()
+    flows_by_id = topology.flows_by_id()
     for (direction, protocol, remote), rule in sorted(grouped.items(), key=lambda item: (item[0][0], item[0][1], sorted(item[1]["peers"]))):
         ports = [str(port_range) for port_range in merge_ports(rule["ports"])]
         name = _rule_name(direction, protocol, rule["peers"])
@@ -687,9 +690,17 @@ def _rules(topology: Topology, entries: dict, exclude=None, own_components=()) -
             "remote_addresses": list(remote),
             "peers": sorted(rule["peers"]),
             "flows": sorted(rule["flows"]),
+            "supplement_flows": sorted(flow for flow in rule["flows"] if flows_by_id[flow].supplement),
+            "layer": _layer(flows_by_id[flow] for flow in rule["flows"]),
             "description": f"{'from' if direction == 'in' else 'to'} {peer_names}",
         })
     return rules
+
+
+def _layer(flows) -> str:
+    """'document', 'supplement' or 'document+supplement': where the flows behind a rule come from."""
+    layers = {flow.layer for flow in flows}
+    return "+".join(layer for layer in ("document", "supplement") if layer in layers)
 
 
 def plan_hosts(topology: Topology, hosts=None, strict: bool = False) -> dict[str, dict]:
@@ -731,7 +742,9 @@ def deployment_flows(topology: Topology, plans: dict[str, dict]) -> list[dict]:
                 "ports": ports if protocol in ("tcp", "udp") else "",
                 "feature": flow.feature or "",
                 "description": flow.description,
-                "reference": "; ".join(f"{ref['document']} § {ref['section']}" for ref in flow.references),
+                "reference": "; ".join(reference_label(ref) for ref in flow.references),
+                "layer": flow.layer,
+                "reason": flow.reason or "",
             })
     return rows
 
@@ -748,6 +761,8 @@ def summarise(plans: dict[str, dict]) -> dict:
         "warning_counts": warning_counts,
         "hosts_with_warnings": sum(1 for plan in plans.values() if plan.get("warnings")),
         "omitted_plaintext": sum(len(plan.get("omitted_plaintext", ())) for plan in plans.values()),
+        "supplement_flows": len({flow for plan in plans.values() for rule in plan["rules"]
+                                 for flow in rule.get("supplement_flows", ())}),
     }
 
 

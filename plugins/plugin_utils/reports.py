@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import reference_label
 from ansible_collections.vdi.firewall.plugins.plugin_utils.change_request import (
     change_request_csv,
     change_request_rows,
@@ -67,11 +68,9 @@ def _reference_texts(topology, flow_ids) -> dict[str, tuple[str, str, str]]:
     result = {}
     for flow_id in flow_ids:
         references = flows[flow_id].references
-        text = "; ".join(f"{documents.get(ref['document'], {}).get('title', ref['document'])} ({ref['document']}) "
-                         f"§ {ref['section']}" for ref in references)
-        short = "; ".join(f"{documents.get(ref['document'], {}).get('title', ref['document'])} § {ref['section']}"
-                          for ref in references)
-        result[flow_id] = (text, short, " ".join(ref["document"] for ref in references))
+        text = "; ".join(reference_label(ref, documents) for ref in references)
+        short = "; ".join(reference_label(ref, documents, files=False) for ref in references)
+        result[flow_id] = (text, short, " ".join(ref["document"] for ref in references if "document" in ref))
     return result
 
 
@@ -156,7 +155,8 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
         group["hosts"].sort(key=lambda item: item["name"])
 
     symbolic = sorted({name for flow_id in flow_ids for name in topology.flows_by_id()[flow_id].symbolic_ports})
-    documents = sorted({ref["document"] for flow_id in flow_ids for ref in topology.flows_by_id()[flow_id].references})
+    documents = sorted({ref["document"] for flow_id in flow_ids for ref in topology.flows_by_id()[flow_id].references
+                        if "document" in ref})
     rows = change_request_rows(flow_rows, names, {flow: text for flow, (text, _short, _files) in references.items()},
                                {flow: sorted(codes) for flow, codes in warning_codes.items()})
     return {

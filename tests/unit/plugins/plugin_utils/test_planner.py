@@ -197,7 +197,7 @@ def test_deployment_flows_list_real_peers(catalog):
         "flow_id": "f_ddc_sql", "source": "citrix_delivery_controller", "source_hosts": "ddc1 ddc2",
         "source_addresses": "10.0.1.11/32 10.0.1.12/32", "destination": "sql_server", "destination_hosts": "sql1",
         "destination_addresses": "10.0.4.10/32", "protocol": "tcp", "ports": "1433,1434", "feature": "",
-        "description": "f_ddc_sql", "reference": "003_test.txt § CVAD",
+        "description": "f_ddc_sql", "reference": "003_test.txt § CVAD", "layer": "document", "reason": "",
     }]
 
 
