@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from dataclasses import dataclass, field
 
 try:
@@ -581,8 +580,8 @@ def plan_host(topology: Topology, host: str, strict: bool = False) -> dict:
                   None if shared_rules is None else _remote_index(shared_rules))
         topology._plan_cache[signature] = cached
     entries, unresolved, rules, findings, omitted, warnings, remotes = cached
-    # rules shared by identical hosts, unless they would make this host its own remote (another host on its
-    # address, or an endpoint network around it): a host's traffic to itself never crosses its firewall
+    # rules shared by identical hosts, unless they name this host's own address as a remote (another host on
+    # its address): a host's traffic to itself never crosses its firewall
     if rules is not None and _covers_any(remotes, topology.host_addresses[host]):
         rules = None
     if strict and unresolved:
@@ -607,30 +606,23 @@ def plan_host(topology: Topology, host: str, strict: bool = False) -> dict:
     }
 
 
-def _disjoint(remote, exclude_set) -> bool:
-    return not (IPSet(remote) & exclude_set)
+def _names_any(remote, addresses) -> bool:
+    """Whether a remote set names one of the host's own addresses (a peer host on the same address)."""
+    return any(address in remote for address in addresses)
 
 
-def _remote_index(rules: list[dict]) -> tuple[frozenset, tuple]:
-    """The rules' remote addresses: the single addresses as a set, the wider networks parsed."""
-    single, wide = set(), set()
-    for rule in rules:
-        for cidr in rule["remote_addresses"]:
-            (single if cidr.endswith(("/32", "/128")) else wide).add(cidr)
-    return frozenset(single), tuple(ipaddress.ip_network(cidr) for cidr in sorted(wide))
+def _remote_index(rules: list[dict]) -> frozenset:
+    """The single addresses the rules name as remotes."""
+    return frozenset(cidr for rule in rules for cidr in rule["remote_addresses"] if cidr.endswith(("/32", "/128")))
 
 
 def _covers_any(remotes, addresses) -> bool:
-    """Whether any of a host's addresses (host CIDRs) is inside the remote addresses of _remote_index."""
-    single, wide = remotes
-    for address in addresses:
-        if address in single:
-            return True
-        if wide:
-            network = ipaddress.ip_network(address)
-            if any(network.version == outer.version and network.subnet_of(outer) for outer in wide):
-                return True
-    return False
+    """Whether the rules of _remote_index name one of a host's addresses as a remote.
+
+    A wider network around the host (an endpoint such as user devices, or 'any') is left as it is:
+    it names no host, and splitting it around every host would only fragment the rules.
+    """
+    return any(address in remotes for address in addresses)
 
 
 def _warnings(topology: Topology, components, rules: list[dict], findings: list[dict]) -> list[dict]:
@@ -663,7 +655,7 @@ def _rules(topology: Topology, entries: dict, exclude=None, own_components=()) -
     exclude_set = IPSet(exclude) if exclude else None
     for (direction, protocol, peer), entry in entries.items():
         remote = topology.peer_cidrs(peer)
-        if exclude_set is not None and (peer in own_components or not _disjoint(remote, exclude_set)):
+        if exclude_set is not None and (peer in own_components or _names_any(remote, exclude)):
             remote = tuple(str(cidr) for cidr in (IPSet(remote) - exclude_set).iter_cidrs())
             if not remote:
                 continue  # the only peer is this host itself: loopback, not a rule
