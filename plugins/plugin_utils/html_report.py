@@ -429,6 +429,21 @@ def _unresolved(model: dict) -> str:
             f"</thead><tbody>{rows}</tbody></table></section>")
 
 
+def _not_planned(model: dict) -> str:
+    items = model.get("not_planned") or []
+    if not items:
+        return ""
+    rows = "".join(
+        f"<tr><td><code>{_e(item['host'])}</code></td><td>{_e(', '.join(item['groups']) or '(none)')}</td>"
+        f"<td>{_e(', '.join(typo['group'] + ' looks like ' + typo['nearest'] for typo in item['typos']))}</td></tr>"
+        for item in items)
+    return ('<section id="not-planned"><h2>Hosts not planned</h2><p class="small">These inventory hosts are in no VDI '
+            "group and have no vdi_firewall_components, so no rule was planned for them. A group that looks like a "
+            "typo of a known one is named.</p>"
+            '<table class="sortable"><thead><tr><th>Host</th><th>Groups</th><th>Looks like a typo</th></tr>'
+            f"</thead><tbody>{rows}</tbody></table></section>")
+
+
 def _documents(model: dict) -> str:
     rows = "".join(f"<tr><td><code>{_e(name)}</code></td><td>{_e(item['title'])}</td><td>{_e(item['language'])}</td></tr>"
                    for name, item in model["documents"].items())
@@ -451,7 +466,9 @@ def render_html(model: dict) -> str:
           if model.get("journeys_checked") else ()),
         ("warnings", f"Warnings ({model['summary']['warnings']})"),
         ("diagram-section", "Diagram"), ("flows", "Flow matrix"), ("hosts", "Hosts"),
-        *((("unresolved", "Unresolved"),) if model["unresolved"] else ()), ("documents", "Documents")))
+        *((("unresolved", "Unresolved"),) if model["unresolved"] else ()),
+        *((("not-planned", f"Not planned ({len(model['not_planned'])})"),) if model.get("not_planned") else ()),
+        ("documents", "Documents")))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
@@ -462,7 +479,7 @@ def render_html(model: dict) -> str:
         f"from the vendors' port tables and the inventory · plan fingerprint <code>{_e(model['fingerprint'])}</code></p></header>"
         f"<nav>{nav}</nav><main>"
         + _summary(model) + _journeys(model) + _warnings(model) + _diagram(model) + _flows(model) + _hosts(model) + _unresolved(model)
-        + _documents(model)
+        + _not_planned(model) + _documents(model)
         + "</main><footer>Self-contained page: no network access is needed to read, filter or print it. "
         "The plan fingerprint is the SHA-256 of the planned rules (first 16 hex digits): the same plan always "
         f"gives the same fingerprint.</footer><script>{_JS}</script></body></html>\n"

@@ -27,7 +27,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import summar
 REPORT_FILES = ("report.html", "change_request.csv", "change_request.xlsx")
 
 FLOW_COLUMNS = ("flow_id", "source", "source_hosts", "source_addresses", "destination", "destination_hosts",
-                "destination_addresses", "protocol", "ports", "feature", "description", "reference")
+                "destination_addresses", "protocol", "ports", "feature", "description", "reference", "layer", "reason")
 
 
 def flows_csv(rows: list[dict]) -> str:
@@ -165,6 +165,7 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
         "summary": summarise(plans),
         "settings": {
             "secure_only": topology.secure_only,
+            "supplements": getattr(topology, "supplements", True),
             "tiers": dict(topology.tiers),
             "symbolic_ports": [{
                 "name": name,
@@ -177,6 +178,8 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
         "flows": flows,
         "warnings": sorted(grouped_warnings.values(), key=lambda item: (item["code"], item["rule"], item["message"])),
         "unresolved": sorted(grouped_unresolved.values(), key=lambda item: (item["flow"], item["direction"])),
+        # inventory hosts in no VDI group, with the groups that look like typos of known ones
+        "not_planned": list(getattr(topology, "not_planned", ())),
         "host_groups": sorted(host_groups.values(), key=lambda item: (item["component_names"], item["hosts"][0]["name"])),
         "documents": {name: catalog.documents[name] for name in documents if name in catalog.documents},
         "change_request": rows,

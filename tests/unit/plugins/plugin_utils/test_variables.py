@@ -66,3 +66,21 @@ def test_hosts_in_no_vdi_group_are_listed_with_the_groups_that_look_like_typos(g
 
 def test_nearest_finds_nothing_for_unrelated_names():
     assert nearest("windows", ["broker", "vda", "storefront"]) is None
+
+
+def test_the_report_lists_hosts_not_planned_with_their_typos():
+    from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (  # pylint: disable=import-outside-toplevel
+        deployment_flows,
+        plan_hosts,
+    )
+    from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import (  # pylint: disable=import-outside-toplevel
+        report_files,
+    )
+    topology = build_topology(load_catalog(), [
+        HostInput("ddc1", groups=("broker",), product="citrix", ansible_host="192.0.2.21"),
+        HostInput("odd1", groups=("brokers",), product="citrix", ansible_host="192.0.2.22")])
+    plans = plan_hosts(topology)
+    files, _notices = report_files(topology, plans, deployment_flows(topology, plans))
+    html = files["report.html"]
+    assert '<section id="not-planned">' in html and "<code>odd1</code>" in html and "brokers looks like broker" in html
+    assert 'href="#not-planned">Not planned (1)' in html
