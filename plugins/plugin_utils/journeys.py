@@ -586,7 +586,7 @@ def _check_journey(ends: _Ends, plans, journey: Journey, references: dict, devic
                     absent.append(component)
         hop_results.append((result, alternatives))
     base = {"id": journey.id, "title": journey.title, "product": journey.product, "description": journey.description,
-            "status": None, "reason": None, "first_missing": None, "hosts": [], "hops": [item for item, _ in hop_results]}
+            "status": None, "reason": None, "first_missing": None, "hosts": [], "hops": [item for item, _alternatives in hop_results]}
     journey_hosts = {host for hop in journey.hops for component in (hop.source, hop.destination)
                      for host in topology.component_hosts.get(component, ())}
     if journey.feature and not _feature_on(topology, journey.feature, journey_hosts):

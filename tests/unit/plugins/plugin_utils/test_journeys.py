@@ -225,8 +225,8 @@ def test_removing_a_hops_flow_breaks_the_journey_naming_the_hop_and_both_ends():
     internal = check(flows)["internal_user"]
     assert internal["status"] == BROKEN
     assert internal["first_missing"]["hop"] == 2
-    assert (internal["first_missing"]["from"], internal["first_missing"]["to"]) == ("citrix_storefront",
-                                                                                     "citrix_delivery_controller")
+    first = internal["first_missing"]
+    assert (first["from"], first["to"]) == ("citrix_storefront", "citrix_delivery_controller")
     assert internal["first_missing"]["ends"] == [SOURCE_END, DESTINATION_END]
     assert internal["first_missing"]["hosts"] == ["sf1", "ddc1", "ddc2"]
     assert internal["reason"].startswith("hop 2 citrix_storefront -> citrix_delivery_controller tcp/443|80: not open at")
