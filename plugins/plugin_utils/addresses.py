@@ -7,7 +7,7 @@
 - An endpoint is a network: ``198.51.100.0/24``, or a single address. Host bits set
   (``198.51.100.7/16``) are an error naming both readings, never silently widened.
 - Never usable: the unspecified address (``0.0.0.0``, ``::``) as a host, loopback
-  (``127.0.0.0/8``, ``::1``), multicast, and IPv6 zones (``fe80::1%eth0``): a zone names an
+  (``127.0.0.0/8``, ``::1``; ``vdi_firewall_allow_loopback`` allows it for a lab on one machine), multicast, and IPv6 zones (``fe80::1%eth0``): a zone names an
   interface of one machine and means nothing in a firewall rule.
 - ``ansible_host`` may be a DNS name: it is resolved on the controller (``resolve_host``), and
   a name that does not resolve is an error naming the host and the name.
@@ -21,10 +21,11 @@ import socket
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 
 
-def _refuse_unusable(network, text: str, where: str) -> None:
+def _refuse_unusable(network, text: str, where: str, allow_loopback: bool = False) -> None:
     address = network.network_address
-    if address.is_loopback:
-        raise VdiFirewallError(f"{where}: {text!r} is a loopback address, which no other host can reach")
+    if address.is_loopback and not allow_loopback:
+        raise VdiFirewallError(f"{where}: {text!r} is a loopback address, which no other host can reach "
+                               "(vdi_firewall_allow_loopback: true allows it for a lab on one machine)")
     if address.is_multicast:
         raise VdiFirewallError(f"{where}: {text!r} is a multicast address, not a host or network of hosts")
 
@@ -36,7 +37,7 @@ def _no_zone(text: str, where: str) -> None:
             "machine; give the address without it")
 
 
-def host_address(value, where: str) -> str:
+def host_address(value, where: str, allow_loopback: bool = False) -> str:
     """One host's address as a CIDR of one address (``/32`` or ``/128``)."""
     text = str(value).strip()
     _no_zone(text, where)
@@ -52,11 +53,11 @@ def host_address(value, where: str) -> str:
             f"(for example {network.network_address + 1 if network.num_addresses > 2 else network.network_address})")
     if network.network_address.is_unspecified:
         raise VdiFirewallError(f"{where}: {text!r} is the unspecified address, not a host's address")
-    _refuse_unusable(network, text, where)
+    _refuse_unusable(network, text, where, allow_loopback)
     return str(network)
 
 
-def endpoint_network(value, where: str) -> str:
+def endpoint_network(value, where: str, allow_loopback: bool = False) -> str:
     """An endpoint's network (or single address) as a CIDR."""
     text = str(value).strip()
     _no_zone(text, where)
@@ -74,7 +75,7 @@ def endpoint_network(value, where: str) -> str:
     if network.prefixlen and network.network_address.is_unspecified:
         raise VdiFirewallError(f"{where}: {text!r} is not a usable network")
     if network.prefixlen:
-        _refuse_unusable(network, text, where)
+        _refuse_unusable(network, text, where, allow_loopback)
     return str(network)
 
 

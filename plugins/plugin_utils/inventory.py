@@ -156,6 +156,7 @@ def planner_settings(task_vars: dict, args: dict | None = None) -> dict:
         "supplements": _on_unless_false(setting("supplements", "vdi_firewall_supplements"), "vdi_firewall_supplements"),
         "resolve_names": True if setting("resolve_names", "vdi_firewall_resolve_names") is None
         else as_bool(setting("resolve_names", "vdi_firewall_resolve_names"), "vdi_firewall_resolve_names"),
+        "allow_loopback": as_bool(setting("allow_loopback", "vdi_firewall_allow_loopback"), "vdi_firewall_allow_loopback"),
     }
 
 

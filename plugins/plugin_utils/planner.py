@@ -230,10 +230,10 @@ def merge_ports(ranges) -> list[PortRange]:
     return merged
 
 
-def _parse_address(value, where: str, network: bool) -> str:
+def _parse_address(value, where: str, network: bool, allow_loopback: bool = False) -> str:
     """An address as a CIDR: a network for endpoints, the single address for hosts (see addresses.py)."""
     _require_netaddr()
-    return endpoint_network(value, where) if network else host_address(value, where)
+    return endpoint_network(value, where, allow_loopback) if network else host_address(value, where, allow_loopback)
 
 
 def _as_list(value, where: str) -> list:
@@ -246,15 +246,17 @@ def _as_list(value, where: str) -> list:
     raise VdiFirewallError(f"{where}: expected a string or a list, got {kind_of(value)}")
 
 
-def _host_addresses(host: HostInput, resolve_names: bool = True, resolver=None) -> tuple[str, ...]:
+def _host_addresses(host: HostInput, resolve_names: bool = True, resolver=None,
+                    allow_loopback: bool = False) -> tuple[str, ...]:
     explicit = _as_list(host.address, f"host '{host.name}': vdi_firewall_address")
     if explicit:
-        return tuple(_parse_address(item, f"host '{host.name}': vdi_firewall_address", network=False) for item in explicit)
+        return tuple(_parse_address(item, f"host '{host.name}': vdi_firewall_address", False, allow_loopback)
+                     for item in explicit)
     if host.ansible_host not in (None, ""):
         _require_netaddr()
         text = str(host.ansible_host).strip()
         if is_address(text):
-            return (_parse_address(text, f"host '{host.name}': ansible_host", network=False),)
+            return (_parse_address(text, f"host '{host.name}': ansible_host", False, allow_loopback),)
         if resolve_names:
             return resolve_host(text, host.name, resolver)
         raise VdiFirewallError(
@@ -282,7 +284,7 @@ def normalise_group_map(catalog: Catalog, group_map) -> dict[str, tuple[str, ...
     return result
 
 
-def normalise_endpoints(catalog: Catalog, endpoints) -> dict[str, tuple[str, ...]]:
+def normalise_endpoints(catalog: Catalog, endpoints, allow_loopback: bool = False) -> dict[str, tuple[str, ...]]:
     """Validate vdi_firewall_endpoints: component -> addresses/CIDRs ('any' for every address)."""
     if endpoints in (None, ""):
         return {}
@@ -298,7 +300,7 @@ def normalise_endpoints(catalog: Catalog, endpoints) -> dict[str, tuple[str, ...
             if str(item).strip().lower() == "any":
                 parsed.extend(ANY_ADDRESSES)
             else:
-                parsed.append(_parse_address(item, where, network=True))
+                parsed.append(_parse_address(item, where, True, allow_loopback))
         result[str(component)] = tuple(parsed)
     return result
 
@@ -336,7 +338,7 @@ def normalise_symbolic_ports(catalog: Catalog, values) -> dict:
 
 def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symbolic_ports=None,
                    secure_only: bool = False, tiers=None, resolve_names: bool = True, resolver=None,
-                   supplements: bool = True) -> Topology:
+                   supplements: bool = True, allow_loopback: bool = False) -> Topology:
     """Work out every host's components and addresses, and each component's peers, once per run.
 
     supplements: plan the supplement layer as well as the documents' rows (False: the documents
@@ -352,7 +354,9 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
     members = set(catalog.domain_members) if supplements and DOMAIN_MEMBER in catalog.components else set()
     tier_map = normalise_tiers(catalog.components, tiers)
     user_map = normalise_group_map(catalog, group_map)
-    endpoint_map = normalise_endpoints(catalog, endpoints)
+    if not isinstance(allow_loopback, bool):
+        raise VdiFirewallError(f"vdi_firewall_allow_loopback must be true or false, got {allow_loopback!r}")
+    endpoint_map = normalise_endpoints(catalog, endpoints, allow_loopback)
     host_components: dict[str, tuple[str, ...]] = {}
     host_addresses: dict[str, tuple[str, ...]] = {}
     host_products: dict[str, str | None] = {}
@@ -381,7 +385,7 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
             unplanned.append(host)
             continue
         host_components[host.name] = components
-        host_addresses[host.name] = _host_addresses(host, resolve_names, resolver)
+        host_addresses[host.name] = _host_addresses(host, resolve_names, resolver, allow_loopback)
         host_features[host.name] = normalise_features(catalog, host.features, f"host '{host.name}'",
                                                       host.feature_sources)
         if product:

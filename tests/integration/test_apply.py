@@ -15,7 +15,7 @@ def apply(tmp_path, host_vars):
     inventory = {"all": {
         "vars": {"vdi_firewall_product": "citrix", "ansible_connection": "local",
                  "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
-        "children": {"gateway": {"hosts": {"adc1": dict({"vdi_firewall_address": "127.0.0.1"}, **host_vars)}}},
+        "children": {"gateway": {"hosts": {"adc1": dict({"vdi_firewall_address": "192.0.2.30"}, **host_vars)}}},
     }}
     path = tmp_path / "inventory.yml"
     path.write_text(yaml.safe_dump(inventory))

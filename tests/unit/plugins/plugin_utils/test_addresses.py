@@ -120,3 +120,10 @@ def test_resolution_can_be_switched_off():
 
 def test_the_system_resolver_is_used_by_default():
     assert resolve_host("192.0.2.9", "h1") == ("192.0.2.9/32",)
+
+
+def test_loopback_is_allowed_for_a_lab_on_one_machine():
+    topology, _plans = plan([HostInput("ddc1", groups=("broker",), product="citrix", address="127.0.0.1"),
+                             HostInput("sql1", groups=("sql",), product="citrix", address="127.0.0.2")],
+                            allow_loopback=True, endpoints={"admin_workstation": ["127.0.0.3"]})
+    assert topology.host_addresses["sql1"] == ("127.0.0.2/32",)
