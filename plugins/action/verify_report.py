@@ -8,6 +8,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.vdi.firewall.plugins.module_utils._argspecs import VERIFY_REPORT_ARGUMENT_SPEC
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.journeys import summarise_verified, verify_journeys
 from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import write_files
 from ansible_collections.vdi.firewall.plugins.plugin_utils.verify import flow_outcomes, report_files, result_rows
 
@@ -56,16 +57,23 @@ class ActionModule(ActionBase):
             "flows": len(outcomes),
             "flows_failed": failed_flows,
         }
+        # the journeys the plan checked, as the probes proved them (hops between two inventory hosts)
+        journeys = verify_journeys(args["journeys"], rows) if args.get("journeys") is not None else None
+        if journeys is not None:
+            summary.update(summarise_verified(journeys))
         changes = {"written": [], "removed": []}
         if args.get("output_dir"):
             try:
-                changes = write_files(args["output_dir"], report_files(rows, outcomes, summary),
+                changes = write_files(args["output_dir"], report_files(rows, outcomes, summary, journeys),
                                       check_mode=self._task.check_mode)
             except VdiFirewallError as exc:
                 result.update(failed=True, msg=f"vdi.firewall.verify_report: {exc}")
                 return result
-        result.update(changed=bool(changes["written"]), summary=summary, flows=outcomes, files_written=changes["written"])
+        result.update(changed=bool(changes["written"]), summary=summary, flows=outcomes, files_written=changes["written"],
+                      journeys=journeys or [])
         if failed_flows and args["fail_on_failure"]:
             details = "; ".join(f"{flow}: {', '.join(outcomes[flow]['failed'][:3])}" for flow in failed_flows[:10])
-            result.update(failed=True, msg=f"{len(failed_flows)} required flow(s) failed: {details}")
+            broken = "; ".join(summary.get("broken_journeys", [])[:5])
+            result.update(failed=True, msg=f"{len(failed_flows)} required flow(s) failed: {details}"
+                          + (f"; broken journeys: {broken}" if broken else ""))
         return result

@@ -27,4 +27,5 @@ VERIFY_REPORT_ARGUMENT_SPEC = {
     "results_vars": {"type": "list", "elements": "str", "default": ["vdi_firewall_probe", "vdi_firewall_probe_windows"]},
     "output_dir": {"type": "path"},
     "fail_on_failure": {"type": "bool", "default": True},
+    "journeys": {"type": "list", "elements": "dict"},
 }

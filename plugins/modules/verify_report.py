@@ -18,6 +18,9 @@ description:
     flow and probe) into O(output_dir) when given.
   - Fails, listing the failed flows and probes, when a required flow failed and
     O(fail_on_failure) is on, so that the playbook's outcome is non-zero.
+  - With O(journeys), also reports per journey what the probes proved - complete, or the first hop
+    whose probes failed and between which source host and destination host - in RV(journeys),
+    the summary and C(verify.json).
   - Run it once (C(run_once=true)) after the probes.
 options:
   hosts:
@@ -38,6 +41,12 @@ options:
     description: Fail when a required flow failed.
     type: bool
     default: true
+  journeys:
+    description:
+      - The journeys the plan checked, as M(vdi.firewall.plan_rules) returns them in C(journeys). The
+        C(vdi.firewall.verify) playbook passes them.
+    type: list
+    elements: dict
 attributes:
   check_mode:
     support: full
@@ -74,6 +83,20 @@ flows:
   returned: always
   type: dict
   sample: {citrix_cvad_004: {passed: false, probes: 2, failed: ["ddc1 -> sql1 10.0.4.10:1433 timeout"]}}
+journeys:
+  description:
+    - Per journey (empty without O(journeys)) its C(status) as the probes proved it - C(complete) (no
+      probed hop failed), C(broken) (C(first_failure) - hop, source host, destination host, address,
+      port, state), C(not_probed) (no hop between two inventory hosts) or C(not_applicable) - and
+      its C(hops) with C(verified) (C(passed), C(failed), C(not_probed), C(off)) and the plan's
+      status of the hop (C(plan)).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: citrix_site_database
+      status: broken
+      reason: "hop 1 citrix_delivery_controller -> sql_server tcp/1433: ddc1 -> sql1 10.0.4.10:1433 timeout"
 files_written:
   description: Files written into O(output_dir) (or that would be, in check mode).
   returned: always

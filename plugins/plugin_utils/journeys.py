@@ -683,3 +683,124 @@ def strict_failure(results: list[dict]) -> str | None:
 def hop_label(hop: dict) -> str:
     """'user_device -> citrix_gateway tcp/443' for messages and reports."""
     return _hop_text(hop)
+
+
+# ---------------------------------------------------------------------------------------------- verify
+
+PROBED = "passed"
+PROBE_FAILED = "failed"
+NOT_PROBED = "not_probed"
+
+
+def _port_sets(ports: list[str]) -> list[list[tuple[int, int]]]:
+    """The hop's port texts ("443", "49152-65535", "135,49152-65535") as (start, end) lists."""
+    return [_parse_rule_ports([text]) for text in ports]
+
+
+def _probe_index(rows: list[dict]) -> dict[tuple[str, str, str], list[dict]]:
+    """(source host, destination host, protocol) -> its probes, once each (verify rows repeat per flow)."""
+    index: dict[tuple[str, str, str], dict[tuple, dict]] = {}
+    for row in rows:
+        try:
+            port = int(row.get("port"))
+        except (TypeError, ValueError):
+            continue
+        key = (row.get("source_host"), row.get("destination_host"), row.get("protocol") or "tcp")
+        index.setdefault(key, {})[(row.get("address"), port)] = {
+            "source_host": key[0], "destination_host": key[1], "address": row.get("address"), "port": port,
+            "state": row.get("state"), "passed": bool(row.get("passed")) and str(row.get("passed")) != "False"}
+    return {key: list(probes.values()) for key, probes in index.items()}
+
+
+def _verify_hop(hop: dict, index: dict) -> dict:
+    sources = [name for name in hop["sources"] if not name.startswith("endpoint:")]
+    destinations = [name for name in hop["destinations"] if not name.startswith("endpoint:")]
+    probes = [probe for source in sources for destination in destinations
+              for probe in index.get((source, destination, hop["protocol"]), ())]
+    alternatives = _port_sets(hop["ports"])
+    choices = [[item for ranges in alternatives for item in ranges]] if hop["match"] == "all" else alternatives
+    verdicts = []
+    for ranges in choices or [[]]:
+        relevant = [probe for probe in probes if any(start <= probe["port"] <= end for start, end in ranges)]
+        failed = [probe for probe in relevant if not probe["passed"]]
+        verdicts.append((relevant, failed))
+    probed = [(relevant, failed) for relevant, failed in verdicts if relevant]
+    result = {"hop": hop["hop"], "from": hop["from"], "to": hop["to"], "protocol": hop["protocol"], "ports": hop["ports"],
+              "match": hop["match"], "plan": hop["status"], "probes": 0, "failures": []}
+    if not probed:
+        return dict(result, verified=NOT_PROBED)
+    passing = next(((relevant, failed) for relevant, failed in probed if not failed), None)
+    if passing is not None:
+        return dict(result, verified=PROBED, probes=len(passing[0]))
+    relevant, failed = probed[0]
+    failures = [{key: probe[key] for key in ("source_host", "destination_host", "address", "port", "state")}
+                for probe in sorted(failed, key=lambda item: (item["source_host"], item["destination_host"], item["port"]))]
+    return dict(result, verified=PROBE_FAILED, probes=len(relevant), failures=failures)
+
+
+def verify_journeys(journeys: list[dict], rows: list[dict]) -> list[dict]:
+    """What the probes proved of each journey the plan checked (``check_journeys`` results).
+
+    rows are verify's probe rows (source_host, destination_host, address, protocol, port, state,
+    passed). Probes run from inventory hosts to inventory hosts, so only hops between two hosts are
+    proven; hops with an endpoint end are ``not_probed``. Per journey::
+
+        {"id", "title", "product", "status": "complete" | "broken" | "not_probed" | "not_applicable",
+         "reason": None | "hop 2 ...: ctx-sf1 -> ctx-ddc1 192.0.2.21:443 timeout",
+         "first_failure": None | {"hop", "from", "to", "protocol", "ports", "source_host", "destination_host",
+                                  "address", "port", "state", "plan"},
+         "hops": [{"hop", "from", "to", "protocol", "ports", "match", "plan": the plan check's hop status,
+                   "verified": "passed" | "failed" | "not_probed" | "off" | "not_applicable",
+                   "probes": n, "failures": [{"source_host", "destination_host", "address", "port", "state"}]}]}
+
+    ``complete``: no probed hop failed (``not_probed`` hops are listed as such); ``broken``: the first
+    hop whose probes failed, between which source host and destination host; ``not_probed``: no hop
+    of the journey could be probed. A failed probe tells that the path between the two hosts is
+    closed somewhere (source host, a device between, destination host) or that nothing listens
+    there; ``plan`` says whether the plan already found a host end missing.
+    """
+    index = _probe_index(rows or [])
+    results = []
+    for journey in journeys or ():
+        base = {"id": journey["id"], "title": journey["title"], "product": journey["product"], "reason": None,
+                "first_failure": None}
+        if journey["status"] == NOT_APPLICABLE:
+            hops = [{"hop": hop["hop"], "from": hop["from"], "to": hop["to"], "protocol": hop["protocol"],
+                     "ports": hop["ports"], "match": hop["match"], "plan": hop["status"], "verified": NOT_APPLICABLE,
+                     "probes": 0, "failures": []} for hop in journey["hops"]]
+            results.append(dict(base, status=NOT_APPLICABLE, reason=journey["reason"], hops=hops))
+            continue
+        hops = []
+        for hop in journey["hops"]:
+            if hop["status"] == "off":
+                hops.append({"hop": hop["hop"], "from": hop["from"], "to": hop["to"], "protocol": hop["protocol"],
+                             "ports": hop["ports"], "match": hop["match"], "plan": "off", "verified": "off",
+                             "probes": 0, "failures": []})
+            else:
+                hops.append(_verify_hop(hop, index))
+        failed = next((hop for hop in hops if hop["verified"] == PROBE_FAILED), None)
+        if failed is not None:
+            first = failed["failures"][0]
+            first_failure = dict({key: failed[key] for key in ("hop", "from", "to", "protocol", "ports", "plan")}, **first)
+            reason = (f"hop {failed['hop']} {_hop_text(failed)}: {first['source_host']} -> {first['destination_host']} "
+                      f"{first['address']}:{first['port']} {first['state']}"
+                      + (f" (+{len(failed['failures']) - 1} more)" if len(failed["failures"]) > 1 else ""))
+            results.append(dict(base, status=BROKEN, reason=reason, first_failure=first_failure, hops=hops))
+        elif any(hop["verified"] == PROBED for hop in hops):
+            results.append(dict(base, status=COMPLETE, hops=hops))
+        else:
+            results.append(dict(base, status=NOT_PROBED, reason="no hop between two inventory hosts was probed",
+                                hops=hops))
+    return results
+
+
+def summarise_verified(results: list[dict]) -> dict:
+    """Counts of verify_journeys results and one line per broken journey."""
+    return {
+        "journeys": len(results),
+        "journeys_complete": sum(1 for item in results if item["status"] == COMPLETE),
+        "journeys_broken": sum(1 for item in results if item["status"] == BROKEN),
+        "journeys_not_probed": sum(1 for item in results if item["status"] == NOT_PROBED),
+        "journeys_not_applicable": sum(1 for item in results if item["status"] == NOT_APPLICABLE),
+        "broken_journeys": [f"{item['id']} ({item['reason']})" for item in results if item["status"] == BROKEN],
+    }

@@ -120,7 +120,9 @@ def flow_outcomes(rows: list[dict]) -> dict[str, dict]:
     return outcomes
 
 
-def report_files(rows: list[dict], outcomes: dict, summary: dict) -> dict[str, str]:
-    """verify.json and verify.csv."""
+def report_files(rows: list[dict], outcomes: dict, summary: dict, journeys: list[dict] | None = None) -> dict[str, str]:
+    """verify.json (with the journeys' outcome, journeys.verify_journeys, when given) and verify.csv."""
     document = {"summary": summary, "flows": outcomes, "probes": rows}
+    if journeys is not None:
+        document["journeys"] = journeys
     return {"verify.json": json.dumps(document, indent=2, sort_keys=True) + "\n", "verify.csv": csv_text(RESULT_COLUMNS, rows)}

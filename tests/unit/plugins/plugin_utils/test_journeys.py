@@ -25,6 +25,8 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.journeys import (
     load_journeys,
     strict_failure,
     summarise_journeys,
+    summarise_verified,
+    verify_journeys,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
     HostInput,
@@ -404,3 +406,34 @@ def test_reports_show_the_journeys_and_the_missing_hop():
     plain, _notices = report_files(topology, plans, rows)
     assert 'id="journeys"' not in plain["report.html"]
     assert "Journeys" not in load_workbook(io.BytesIO(plain["change_request.xlsx"])).sheetnames
+
+
+def probe(source, destination, port, passed=True, address=None):
+    return {"source_host": source, "destination_host": destination, "address": address or f"10.0.0.{port % 250}",
+            "protocol": "tcp", "port": port, "state": "open" if passed else "timeout", "passed": passed, "flow": "f"}
+
+
+def test_verify_reports_per_journey_what_the_probes_proved():
+    results = list(check().values())
+    rows = [probe("sf1", "ddc1", 443), probe("sf1", "ddc1", 443), probe("sf1", "ddc2", 80, passed=False),
+            probe("sf1", "ddc2", 443), probe("vda1", "ddc1", 80), probe("ddc1", "vda1", 80, passed=False),
+            probe("ddc1", "vda2", 80)]
+    verified = {item["id"]: item for item in verify_journeys(results, rows)}
+    internal = verified["internal_user"]
+    # 443 passed everywhere: a hop that matches any port is proven by it
+    assert internal["status"] == COMPLETE
+    assert [hop["verified"] for hop in internal["hops"]] == ["not_probed", "passed", "not_probed", "not_probed"]
+    assert internal["hops"][1]["probes"] == 2
+    registration = verified["registration"]
+    assert registration["status"] == BROKEN
+    assert registration["first_failure"] == {"hop": 2, "from": "citrix_delivery_controller", "to": "citrix_vda",
+                                             "protocol": "tcp", "ports": ["80"], "plan": "open", "source_host": "ddc1",
+                                             "destination_host": "vda1", "address": "10.0.0.80", "port": 80,
+                                             "state": "timeout"}
+    assert registration["reason"] == ("hop 2 citrix_delivery_controller -> citrix_vda tcp/80: "
+                                      "ddc1 -> vda1 10.0.0.80:80 timeout")
+    assert verified["director"]["status"] == NOT_APPLICABLE
+    summary = summarise_verified(list(verified.values()))
+    assert (summary["journeys_complete"], summary["journeys_broken"], summary["journeys_not_applicable"]) == (1, 1, 2)
+    nothing = {item["id"]: item for item in verify_journeys(results, [])}
+    assert nothing["internal_user"]["status"] == "not_probed"
