@@ -207,3 +207,16 @@ def test_tarball_carries_the_licence_and_no_development_files(tmp_path):
     assert "GNU GENERAL PUBLIC LICENSE" in licence and "Version 3, 29 June 2007" in licence
     assert not names & {"ansible.cfg", "Makefile", ".gitignore", ".ci"}
     assert not any(name.startswith(("out/", "molecule/", "benchmarks/", "requirements/", "scripts/")) for name in names)
+
+
+def test_changelog_fragments_are_valid():
+    """Every fragment loads as YAML and uses the sections of changelogs/config.yaml, with text entries."""
+    config = yaml.safe_load((ROOT / "changelogs/config.yaml").read_text(encoding="utf-8"))
+    sections = {name for name, _title in config["sections"]} | {config["trivial_section_name"],
+                                                                config["prelude_section_name"]}
+    for path in sorted((ROOT / "changelogs/fragments").glob("*.yml")):
+        fragment = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert isinstance(fragment, dict) and set(fragment) <= sections, path.name
+        for section, entries in fragment.items():
+            entries = [entries] if section == config["prelude_section_name"] else entries
+            assert entries and all(isinstance(entry, str) and entry.strip() for entry in entries), (path.name, section)
