@@ -2,11 +2,13 @@
 
 Keeps each file's leading comment block, orders nothing (flows stay in document order), writes
 short scalar lists in flow style and indents sequences as yamllint expects.
-Usage: python scripts/format_catalog.py [FILE ...]   (default: every vars/catalog/*.yml)
+Usage: python scripts/format_catalog.py [FILE ...]   (default: every vars/catalog/*.yml and
+vars/catalog/supplements/*.yml)
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -78,7 +80,8 @@ def format_file(path: Path) -> None:
             break
     if not header or header[0] != "---":
         header.insert(0, "---")
-    data = yaml.safe_load(text)
+    # a fresh copy: YAML aliases in the source become plain repeated data, never anchors
+    data = json.loads(json.dumps(yaml.safe_load(text)))
     body = yaml.dump(data, Dumper=CatalogDumper, sort_keys=False, allow_unicode=True, width=WIDTH)
     if yaml.safe_load(body) != data:
         raise SystemExit(f"{path}: formatting would change the data; file left as it was")
@@ -87,7 +90,8 @@ def format_file(path: Path) -> None:
 
 def main() -> None:
     """Format the named files or the whole catalog."""
-    paths = [Path(arg) for arg in sys.argv[1:]] or sorted((ROOT / "vars" / "catalog").glob("*.yml"))
+    catalog = ROOT / "vars" / "catalog"
+    paths = [Path(arg) for arg in sys.argv[1:]] or [*sorted(catalog.glob("*.yml")), *sorted(catalog.glob("supplements/*.yml"))]
     for path in paths:
         format_file(path)
 

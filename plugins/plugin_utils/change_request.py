@@ -22,14 +22,14 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFire
 from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import csv_text
 
 CHANGE_REQUEST_COLUMNS = ("change", "source", "source_hosts", "source_addresses", "destination", "destination_hosts",
-                          "destination_addresses", "protocol", "ports", "flow_ids", "references", "description",
-                          "warnings")
+                          "destination_addresses", "protocol", "ports", "flow_ids", "layer", "references",
+                          "description", "supplement_reasons", "warnings")
 WARNING_COLUMNS = ("hosts", "code", "rule", "flows", "message")
 JOURNEY_COLUMNS = ("journey", "title", "journey_status", "reason", "hop", "from", "to", "protocol", "ports",
                    "feature", "hop_status", "missing", "references")
 _WIDTHS = {"change": 10, "source": 30, "source_hosts": 22, "source_addresses": 30, "destination": 30,
            "destination_hosts": 22, "destination_addresses": 30, "protocol": 9, "ports": 18, "flow_ids": 28,
-           "references": 50, "description": 60, "warnings": 18, "hosts": 28, "code": 18, "rule": 36, "flows": 28,
+           "references": 50, "description": 60, "warnings": 18, "layer": 20, "supplement_reasons": 60, "hosts": 28, "code": 18, "rule": 36, "flows": 28,
            "message": 100, "item": 28, "value": 80, "journey": 30, "title": 36, "journey_status": 14,
            "reason": 60, "hop": 5, "from": 26, "to": 26, "feature": 22, "hop_status": 12, "missing": 70}
 # Excel refuses cells longer than this; longer values are cut and point to the CSV.
@@ -69,7 +69,8 @@ def change_request_rows(flow_rows: list[dict], names: dict[str, str], references
 
     flow_rows are the deployment's flows (planner.deployment_flows); names maps component ids to
     display names; references maps a flow id to its reference text; warning_codes maps a flow id to
-    the codes of the plan warnings that name it.
+    the codes of the plan warnings that name it. A row's layer says whether its flows are the
+    documents' rows, supplements or both; supplement_reasons gives each supplement flow's reason.
     """
     grouped: dict[tuple[str, str, str], list[dict]] = {}
     for row in flow_rows:
@@ -89,6 +90,10 @@ def change_request_rows(flow_rows: list[dict], names: dict[str, str], references
             "protocol": protocol,
             "ports": merged_ports(row["ports"] for row in members) if protocol in ("tcp", "udp") else "",
             "flow_ids": " ".join(flows),
+            "layer": "+".join(layer for layer in ("document", "supplement")
+                              if any(row.get("layer", "document") == layer for row in members)),
+            "supplement_reasons": "; ".join(_unique(f"{row['flow_id']}: {row['reason']}" for row in members
+                                                    if row.get("layer") == "supplement")),
             "references": "; ".join(_unique(references.get(flow, "") for flow in flows)),
             "description": "; ".join(_unique(row["description"] for row in members)),
             "warnings": " ".join(sorted({code for flow in flows for code in (warning_codes or {}).get(flow, ())})),

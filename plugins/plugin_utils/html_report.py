@@ -60,6 +60,8 @@ td.num, td.ports { white-space: nowrap; font-variant-numeric: tabular-nums; }
 .tag.internal { background: #dce9f7; color: #1b4f72; }
 .tag.outside { background: #ececec; color: #555; }
 .tag.ok { background: #d5f0de; color: var(--ok); }
+.tag.supplement { background: #ece2f6; color: #5b2c83; }
+.tag.document { background: #e3eaf1; color: #34495e; }
 tr.missing td { background: var(--warn-bg); }
 details.journey { border: 1px solid var(--line); border-radius: 8px; margin: 8px 0; padding: 0 12px; }
 details.journey > summary { cursor: pointer; padding: 9px 0; font-weight: 600; }
@@ -190,6 +192,7 @@ def _summary(model: dict) -> str:
         _card(len(model["change_request"]), "change-request rows"),
         _card(summary["warnings"], "warnings", warn=bool(summary["warnings"])),
         _card(summary["unresolved"], "unresolved flows", warn=bool(summary["unresolved"])),
+        _card(summary.get("supplement_flows", 0), "supplement flows"),
         *((_card(model["journey_summary"]["journeys_broken"], "journeys broken",
                  warn=bool(model["journey_summary"]["journeys_broken"])),) if model.get("journeys_checked") else ()),
     ))
@@ -200,6 +203,10 @@ def _summary(model: dict) -> str:
         ("Secure only (vdi_firewall_secure_only)",
          "on: " + f"{summary.get('omitted_plaintext', 0)} plaintext port(s) left out where a secure alternative is documented"
          if settings["secure_only"] else "off: plaintext ports with a documented secure alternative are kept and flagged"),
+        ("Supplements (vdi_firewall_supplements)",
+         f"on: {summary.get('supplement_flows', 0)} flow(s) of the supplement layer planned, marked supplement with their "
+         "reason and public reference" if settings.get("supplements", True)
+         else "off: the documents planned literally, no supplement flow"),
         ("Warnings", ", ".join(f"{WARNING_TITLES.get(code, code)}: {count}" for code, count in counts.items()) or "none"),
         ("Exports", ", ".join(model["exports"])),
     ]
@@ -350,18 +357,35 @@ def _flows(model: dict) -> str:
             f"<td>{_e(row['protocol'])}</td><td class=\"ports\">{_e(row['ports'].replace(',', ', '))}</td>"
             f"<td>{_e(row['description'])}{_tags([WARNING_TITLES.get(code, code) for code in row['warnings']], 'warn')}"
             f"{('<div class=small>feature ' + _e(row['feature']) + '</div>') if row['feature'] else ''}</td>"
+            f"<td>{_layer_cell(row)}</td>"
             f"<td title=\"{_e(row['reference_files'])}\">{_e(row['reference'])}</td>"
             f"<td class=\"small\"><code>{_e(row['flow_id'])}</code></td></tr>"
         )
     return (
         '<section id="flows"><h2>Flow matrix</h2>'
-        '<p class="small">Every documented flow between real peers of this deployment. Type to filter (all words must '
-        "match: component, host, address, port, description, document ...); click a column header to sort.</p>"
+        '<p class="small">Every flow between real peers of this deployment. Source says whether it is a row of the '
+        "vendor document or a supplement (a flow a working deployment needs that the document leaves out or gets "
+        "wrong, with its reason and public reference). Type to filter (all words must match: component, host, "
+        "address, port, description, document, supplement ...); click a column header to sort.</p>"
         + _filter_box("flow-table", "Filter flows, e.g. storefront 443")
         + '<table class="sortable" id="flow-table"><thead><tr><th>Source</th><th>Destination</th><th>Protocol</th>'
-        "<th>Ports</th><th>Why</th><th>Document reference</th><th>Flow</th></tr></thead>"
+        "<th>Ports</th><th>Why</th><th>Source</th><th>Reference</th><th>Flow</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></section>"
     )
+
+
+def _layer_cell(row: dict) -> str:
+    """The Source cell of a flow: document, or supplement with its reason."""
+    if row.get("layer") != "supplement":
+        return _tags(["document"], "document")
+    return _tags(["supplement"], "supplement") + f'<div class="small">{_e(row.get("reason", ""))}</div>'
+
+
+def _rule_flows(rule: dict) -> str:
+    """A rule's flow ids, the supplement ones tagged."""
+    supplements = set(rule.get("supplement_flows", ()))
+    return " ".join(_e(flow) + (" " + _tags(["supplement"], "supplement") if flow in supplements else "")
+                    for flow in rule["flows"])
 
 
 def _rules_table(rules: list[dict], warned_rules: set) -> str:
@@ -371,7 +395,7 @@ def _rules_table(rules: list[dict], warned_rules: set) -> str:
         f"<td>{'in' if rule['direction'] == 'in' else 'out'}</td><td>{_e(rule['protocol'])}</td>"
         f"<td class=\"ports\">{_e(', '.join(rule['local_ports'] or rule['remote_ports']) or 'all')}</td>"
         f"<td>{_addresses(rule['remote_addresses'])}</td><td>{_e(rule['description'])}</td>"
-        f"<td class=\"small\">{_e(' '.join(rule['flows']))}</td></tr>"
+        f"<td class=\"small\">{_rule_flows(rule)}</td></tr>"
         for rule in rules)
     return ('<table class="sortable"><thead><tr><th>Rule</th><th>Dir.</th><th>Protocol</th><th>Ports</th>'
             f"<th>Remote addresses</th><th>Peers</th><th>Flows</th></tr></thead><tbody>{rows}</tbody></table>")

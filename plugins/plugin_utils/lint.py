@@ -67,7 +67,8 @@ SECURE_ALTERNATIVES: tuple[SecureAlternative, ...] = (
         ("citrix_adc_snip", "citrix_storefront"),             # citrix_gateway_015
         ("citrix_adm", "citrix_adc_nsip"),                    # citrix_adm_001 (NITRO)
         ("citrix_adm", "citrix_sdwan_appliance"),             # citrix_adm_002 (NITRO)
-        ("citrix_adm", "citrix_sdwan_wanop"),                 # citrix_sdwan_013 (NITRO)
+        ("citrix_adm", "citrix_sdwan_wanop"),                 # citrix_sup_010 (NITRO; supplement of citrix_sdwan_013)
+        ("citrix_sdwan_wanop", "citrix_adm"),                 # citrix_sdwan_013 (NITRO, as the document writes it)
         ("citrix_delivery_controller", "citrix_director"),    # citrix_fr_cvad_001
         ("citrix_director", "citrix_delivery_controller"),    # citrix_sup_003 (supplement: Director connects)
         ("citrix_delivery_controller", "citrix_hypervisor"),  # citrix_cvad_001

@@ -212,6 +212,8 @@ def report_files(topology, plans: dict[str, dict], flow_rows: list[dict], dot: s
              ("hosts planned", str(model["summary"]["hosts"])), ("change-request rows", str(len(model["change_request"]))),
              ("warnings", str(model["summary"]["warnings"])),
              ("secure only", "on" if model["settings"]["secure_only"] else "off"),
+             ("supplements", f"on: {model['summary'].get('supplement_flows', 0)} supplement flow(s) planned, marked in "
+                             "the layer column" if model["settings"]["supplements"] else "off: the documents planned literally"),
              *((("journeys", _journey_counts(model["journey_summary"])),) if model["journeys_checked"] else ()),
              ("written by", "vdi.firewall.plan (see report.html for the flows, the diagram and each host's rules)")]
     try:

@@ -120,4 +120,5 @@ def test_change_request_csv_is_plain_csv(ras):
     text = text[1:]
     header = next(csv.reader(io.StringIO(text)))
     assert header == ["change", "source", "source_hosts", "source_addresses", "destination", "destination_hosts",
-                      "destination_addresses", "protocol", "ports", "flow_ids", "references", "description", "warnings"]
+                      "destination_addresses", "protocol", "ports", "flow_ids", "layer", "references", "description",
+                      "supplement_reasons", "warnings"]
