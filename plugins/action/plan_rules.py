@@ -25,6 +25,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.journeys import (
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
     build_topology,
     deployment_flows,
+    feature_notices,
     deployment_topology,
     plan_hosts,
     summarise,
@@ -95,7 +96,7 @@ class ActionModule(ActionBase):
         except VdiFirewallError as exc:
             result.update(failed=True, msg=f"vdi.firewall.plan_rules: {exc}")
             return result
-        notices = list(topology.notices) + variable_notices(unknown) + list(notices)
+        notices = list(topology.notices) + variable_notices(unknown) + feature_notices(topology, plans) + list(notices)
         if notices:
             result["warnings"] = [f"vdi.firewall.plan_rules: {notice}" for notice in notices]
         result.update(

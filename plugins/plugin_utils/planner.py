@@ -30,6 +30,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.addresses import (
     resolve_host,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
+from ansible_collections.vdi.firewall.plugins.plugin_utils.features import features_by_presence, gated_off
 from ansible_collections.vdi.firewall.plugins.plugin_utils.variables import group_typos
 from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import (
     alternatives_between,
@@ -365,6 +366,7 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
     products: set[str] = set()
     component_cache: dict[tuple, tuple[str, ...]] = {}
     unplanned: list[HostInput] = []
+    notices_first: list[str] = []
 
     for host in hosts:
         product = host.product or None
@@ -395,11 +397,21 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
             owner = catalog.components[component]["product"]
             if owner in PRODUCTS:
                 products.add(owner)
+    # a feature whose component an inventory host has defaults to on (an explicit false still wins)
+    present = features_by_presence(catalog, component_hosts, products)
+    for feature, owners_of in present.items():
+        unset = [name for name in host_components if feature not in (host_features.get(name) or {})]
+        if not unset:
+            continue
+        for name in unset:
+            host_features[name] = dict(host_features.get(name) or {}, **{feature: True})
+        notices_first.append(f"feature {feature} is on because the inventory has its component (hosts "
+                             f"{', '.join(owners_of[:5])}); set vdi_firewall_features: {{{feature}: false}} to leave it off")
     owners: dict[str, list[str]] = {}
     for name, addresses in host_addresses.items():
         for address in addresses:
             owners.setdefault(address, []).append(name)
-    notices = [f"hosts {', '.join(repr(name) for name in names)} share the address {address}: their rules "
+    notices = notices_first + [f"hosts {', '.join(repr(name) for name in names)} share the address {address}: their rules "
                "treat them as one machine (check ansible_host / vdi_firewall_address)"
                for address, names in sorted(owners.items()) if len(names) > 1]
     known_groups = set(user_map) | set(catalog.components) | {
@@ -445,7 +457,14 @@ def _components_of(catalog: Catalog, host: HostInput, product, direct, user_map)
                     f"host '{host.name}' is in group '{group}', whose components depend on the product: "
                     f"set vdi_firewall_product ({', '.join(PRODUCTS)})"
                 )
-            components.update(DEFAULT_GROUP_MAP[product].get(group, ()))
+            if group not in DEFAULT_GROUP_MAP[product]:
+                others = [name for name, defaults in DEFAULT_GROUP_MAP.items() if group in defaults]
+                raise VdiFirewallError(
+                    f"host '{host.name}' is in group '{group}', which {product} has no components for but "
+                    f"{' and '.join(others)} {'does' if len(others) == 1 else 'do'}: the host's product is ambiguous "
+                    "(two products' inventories combined under one vdi_firewall_product?). Set vdi_firewall_product "
+                    "on the host or on its site's group, or map the group with vdi_firewall_group_map")
+            components.update(DEFAULT_GROUP_MAP[product][group])
     return tuple(sorted(components))
 
 
@@ -697,6 +716,20 @@ def _layer(flows) -> str:
     """'document', 'supplement' or 'document+supplement': where the flows behind a rule come from."""
     layers = {flow.layer for flow in flows}
     return "+".join(layer for layer in ("document", "supplement") if layer in layers)
+
+
+def feature_notices(topology: Topology, plans: dict[str, dict]) -> list[str]:
+    """A warning for each planned host that gets no rule because its flows are all behind switched-off features."""
+    notices = []
+    for host, plan in plans.items():
+        if plan["rules"]:
+            continue
+        present = set(topology.component_hosts) | set(topology.component_endpoints)
+        off = gated_off(topology.catalog, set(plan["components"]), topology.host_features.get(host), present)
+        if off:
+            notices.append(f"host '{host}' ({', '.join(plan['components'])}) gets no rule: all its flows are behind "
+                           f"switched-off features ({', '.join(off)}); switch one on with vdi_firewall_features")
+    return notices
 
 
 def plan_hosts(topology: Topology, hosts=None, strict: bool = False) -> dict[str, dict]:

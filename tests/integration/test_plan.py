@@ -211,3 +211,14 @@ def test_typos_in_groups_and_variables_are_reported_not_dropped(tmp_path):
     assert "unknown variable vdi_firewall_adress (hosts ddc1) is ignored; did you mean vdi_firewall_address?" in output
     assert "unknown variable vdi_firewall_secure_onyl (hosts ddc1, ddc2, jump1, vda1) is ignored; did you mean " \
            "vdi_firewall_secure_only?" in output
+
+
+def test_two_products_inventories_under_one_product_fail_naming_a_host(tmp_path):
+    """The Citrix and RDS examples combined: one vdi_firewall_product wins for all, so an RDS host would be Citrix."""
+    result = run("ansible-playbook", "-i", str(ROOT / "examples/citrix/inventory.yml"),
+                 "-i", str(ROOT / "examples/microsoft_rds/inventory.yml"), "vdi.firewall.plan",
+                 "-e", f"vdi_firewall_output_dir={tmp_path / 'out'}")
+    output = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    assert "the host's product is ambiguous" in output and "which microsoft_rds has no components for" in output
+    assert not (tmp_path / "out").exists()
