@@ -7,12 +7,13 @@ from __future__ import annotations
 import csv
 import io
 
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import reference_label
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 
 MATRIX_COLUMNS = (
     "product", "section", "source", "destination", "protocol", "ports", "description", "feature",
     "reference", "flow_id", "source_id", "destination_id", "service", "symbolic_ports",
-    "to_addresses", "from_addresses", "note",
+    "to_addresses", "from_addresses", "note", "layer", "reason",
 )
 
 
@@ -34,7 +35,8 @@ def matrix_rows(catalog: dict) -> list[dict]:
         symbolic = [str(spec) for spec in flow.get("port_specs", []) if isinstance(spec, str) and not spec[:1].isdigit()]
         for protocol in flow["protocols"]:
             rows.append({
-                "product": products.get(flow["product"], {}).get("title", flow["product"]),
+                "product": products.get(flow["product"], {}).get(
+                    "title", "Shared infrastructure" if flow["product"] == "infrastructure" else flow["product"]),
                 "section": flow["section"],
                 "source": _component_name(catalog, flow["from"]),
                 "destination": _component_name(catalog, flow["to"]),
@@ -42,7 +44,7 @@ def matrix_rows(catalog: dict) -> list[dict]:
                 "ports": ",".join(flow["ports"]) if protocol in ("tcp", "udp") else "",
                 "description": flow["description"],
                 "feature": flow.get("feature") or "",
-                "reference": "; ".join(f"{ref['document']} § {ref['section']}" for ref in flow["references"]),
+                "reference": "; ".join(reference_label(ref) for ref in flow["references"]),
                 "flow_id": flow["id"],
                 "source_id": flow["from"],
                 "destination_id": flow["to"],
@@ -51,6 +53,8 @@ def matrix_rows(catalog: dict) -> list[dict]:
                 "to_addresses": " ".join(flow.get("to_addresses") or []),
                 "from_addresses": " ".join(flow.get("from_addresses") or []),
                 "note": flow.get("note") or "",
+                "layer": flow.get("layer") or "document",
+                "reason": flow.get("reason") or "",
             })
     return rows
 
@@ -86,6 +90,8 @@ def matrix_markdown(catalog: dict) -> str:
         if row["symbolic_ports"]:
             ports += f" ({row['symbolic_ports']})"
         description = row["description"]
+        if row["layer"] == "supplement":
+            description += f" — supplement: {row['reason']}"
         if row["to_addresses"]:
             description += f" — to {row['to_addresses']}"
         lines.append("| " + " | ".join(_cell(value) for value in (

@@ -45,7 +45,12 @@ def test_matrix_csv_has_one_row_per_flow_and_protocol(exported):
     for column in ("product", "section", "source", "destination", "protocol", "ports", "description", "feature", "reference"):
         assert column in rows[0]
     assert all(row["reference"] for row in rows)
-    assert {row["product"] for row in rows} == {"Citrix", "Microsoft Remote Desktop Services", "Parallels RAS"}
+    # the shared infrastructure's rows are the domain membership supplements every product's servers need
+    assert {row["product"] for row in rows} == {"Citrix", "Microsoft Remote Desktop Services", "Parallels RAS",
+                                                "Shared infrastructure"}
+    layers = {row["flow_id"]: row["layer"] for row in rows}
+    assert layers["citrix_sup_001"] == "supplement" and layers["citrix_cvad_001"] == "document"
+    assert all(row["reason"] for row in rows if row["layer"] == "supplement")
     for row in rows:
         if row["protocol"] in ("tcp", "udp"):
             for item in row["ports"].split(","):
@@ -96,7 +101,7 @@ def test_export_of_some_products(tmp_path, products, expected):
                  "-e", products)
     assert result.returncode == 0, result.stdout
     with open(tmp_path / "matrix.csv", newline="", encoding="utf-8") as handle:
-        assert {row["product"] for row in csv.DictReader(handle)} == expected
+        assert {row["product"] for row in csv.DictReader(handle)} == expected | {"Shared infrastructure"}
 
 
 def test_lookup_reports_bad_catalog_by_file_and_entry(tmp_path):
