@@ -56,6 +56,7 @@ unit: setup
 	scripts/without-container-runtimes.sh $(PY) -m pytest -q tests
 
 lint: setup
+	ruff check .
 	ansible-lint --profile production --offline
 
 sanity: setup

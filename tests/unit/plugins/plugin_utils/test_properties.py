@@ -125,7 +125,7 @@ def check_invariants(topology, plans):
             assert _ports_in_range(rule["local_ports"]) and _ports_in_range(rule["remote_ports"]), rule
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(sites())
 def test_well_formed_sites_always_plan_and_keep_the_invariants(site):
     hosts, endpoints, symbolic = site
@@ -135,7 +135,7 @@ def test_well_formed_sites_always_plan_and_keep_the_invariants(site):
     check_invariants(topology, plans)
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(inventories())
 def test_any_inventory_plans_or_fails_naming_its_culprit(inventory):
     hosts, endpoints, symbolic = inventory
