@@ -23,7 +23,7 @@ def _feature_components(catalog) -> dict[str, frozenset]:
     involved: dict[tuple[str, str], list] = {}
     by_feature: dict[str, list] = {}
     for flow in catalog.flows:
-        for component in {flow.source, flow.destination}:
+        for component in sorted({flow.source, flow.destination}):
             involved.setdefault((flow.product, component), []).append(flow)
         if flow.feature:
             by_feature.setdefault(flow.feature, []).append(flow)

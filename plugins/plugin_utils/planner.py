@@ -411,9 +411,10 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
     for name, addresses in host_addresses.items():
         for address in addresses:
             owners.setdefault(address, []).append(name)
-    notices = notices_first + [f"hosts {', '.join(repr(name) for name in names)} share the address {address}: their rules "
-               "treat them as one machine (check ansible_host / vdi_firewall_address)"
-               for address, names in sorted(owners.items()) if len(names) > 1]
+    notices = notices_first + [
+        f"hosts {', '.join(repr(name) for name in names)} share the address {address}: their rules "
+        "treat them as one machine (check ansible_host / vdi_firewall_address)"
+        for address, names in sorted(owners.items()) if len(names) > 1]
     known_groups = set(user_map) | set(catalog.components) | {
         group for defaults in DEFAULT_GROUP_MAP.values() for group in defaults}
     not_planned = [{"host": host.name, "groups": list(host.groups), "typos": group_typos(host.groups, known_groups)}

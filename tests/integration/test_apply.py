@@ -69,7 +69,6 @@ def test_one_inventory_of_hosts_and_devices_applies_each_with_its_backend(tmp_pa
     assert all(not outcome.get("skipped") for outcome in windows.values())
 
 
-
 def test_a_host_whose_platform_nothing_tells_fails_naming_it(tmp_path):
     """Facts that tell no known platform: an error naming the host, not nftables with a drop-all policy."""
     playbook = tmp_path / "choose.yml"

@@ -66,7 +66,7 @@ def fixture_roundtrip(tmp_path_factory):
 def _range(text: str):
     if not text:
         return None
-    start, _, end = text.partition("-")
+    start, _separator, end = text.partition("-")
     return (int(start), int(end or start))
 
 
@@ -240,7 +240,7 @@ def test_every_interface_binding_survives_the_vendors_parser(roundtrip, platform
 
 
 def test_ios_ipv4_and_ipv6_acls_of_a_zone_have_distinct_names(roundtrip):
-    names = {(afi, name) for afi, name in parsed_acls("ios", roundtrip["ios"]["parsed"]["acls"])}
+    names = set(parsed_acls("ios", roundtrip["ios"]["parsed"]["acls"]))
     assert {("ipv4", "VDI-USERS-IN"), ("ipv6", "VDI-USERS-IN-V6"), ("ipv4", "VDI-VDI-IN"), ("ipv6", "VDI-VDI-IN-V6")} <= names
     assert ("GigabitEthernet0/1", "ipv6", "VDI-USERS-IN-V6", "in") in parsed_bindings(roundtrip["ios"]["parsed"]["interfaces"])
 

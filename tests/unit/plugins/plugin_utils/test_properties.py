@@ -85,7 +85,7 @@ def _covered(inner: str, outer_cidrs) -> bool:
 
 def _ports_in_range(texts) -> bool:
     for text in texts:
-        start, _, end = str(text).partition("-")
+        start, _separator, end = str(text).partition("-")
         if not (1 <= int(start) <= int(end or start) <= 65535):
             return False
     return True
@@ -101,8 +101,8 @@ def sites(draw):
     for number in range(count):
         hosts.append(HostInput(
             name=f"h{number}", groups=tuple(sorted(set(draw(st.lists(st.sampled_from(groups), min_size=1, max_size=2))))),
-            product=product, address=draw(st.one_of(good_ipv4, good_ipv6, st.lists(st.one_of(good_ipv4, good_ipv6),
-                                                                                       min_size=1, max_size=2))),
+            product=product,
+            address=draw(st.one_of(good_ipv4, good_ipv6, st.lists(st.one_of(good_ipv4, good_ipv6), min_size=1, max_size=2))),
             features=draw(st.one_of(st.none(), good_features)),
         ))
     endpoints = draw(st.dictionaries(st.sampled_from(ENDPOINT_COMPONENTS), st.lists(good_network, min_size=1, max_size=2),
