@@ -35,6 +35,7 @@ DEVICE_VARIABLES = {
     "connection": "ansible_connection",
     "port": "ansible_port",
     "management_cidrs": "vdi_firewall_management_cidrs",
+    "zone_firewall": "vdi_firewall_zone_firewall",
 }
 
 
@@ -45,8 +46,11 @@ def _device_input(name: str, variables) -> DeviceInput:
 
 
 def is_device(variables, host: str) -> bool:
-    """A host the network ACL backend serves: its platform is network, or vdi_firewall_backend says network_acl."""
+    """A device between zones: its platform is network, vdi_firewall_backend says network_acl, or it is a
+    Linux router with a zone firewall (vdi_firewall_zone_firewall)."""
     if str(variables.get("vdi_firewall_backend") or "") == "network_acl":
+        return True
+    if variables.get("vdi_firewall_zone_firewall") not in (None, ""):
         return True
     return host_platform(variables, host) == "network"
 

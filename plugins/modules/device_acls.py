@@ -16,6 +16,10 @@ description:
     Connects to no device.
   - A device's C(ansible_network_os) must be C(cisco.ios.ios), C(arista.eos.eos), C(cisco.nxos.nxos)
     or C(junipernetworks.junos.junos) (the short names C(ios), C(eos), C(nxos), C(junos) work too).
+  - A Linux router between zones has no C(ansible_network_os); C(vdi_firewall_zone_firewall=nftables)
+    makes it a device of platform C(nftables), whose entries M(vdi.firewall.nftables_zones) loads as a
+    stateful forward ruleset. Connection tracking replaces return entries there (O(return_traffic) does
+    not apply), and its aces are plain data (kind, protocol, source, destination, ports, zones, flows).
   - "A device joins the zones of C(vdi_firewall_zones) (zone name to C(cidrs), and optionally C(acl),
     C(interface), C(direction) C(in)/C(out), C(description)), all of them or those
     C(vdi_firewall_device_zones) lists (a list of zone names, or zone name to C(interface), C(acl),
@@ -37,7 +41,8 @@ description:
 options:
   devices:
     description: The network devices. Defaults to the play's hosts (C(ansible_play_hosts_all)) that are network
-      devices - C(ansible_network_os) set, C(vdi_firewall_platform=network) or C(vdi_firewall_backend=network_acl) -, so
+      devices - C(ansible_network_os) set, C(vdi_firewall_platform=network), C(vdi_firewall_backend=network_acl) or
+      C(vdi_firewall_zone_firewall) set -, so
       that one play over hosts and devices gives ACLs to the devices only.
     type: list
     elements: str
@@ -116,6 +121,7 @@ seealso:
   - module: arista.eos.eos_acls
   - module: cisco.nxos.nxos_acls
   - module: junipernetworks.junos.junos_acls
+  - module: vdi.firewall.nftables_zones
 """
 
 EXAMPLES = r"""

@@ -16,7 +16,7 @@ import csv
 import io
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 try:
     from netaddr import IPNetwork, IPSet
@@ -46,7 +46,12 @@ MODULES = {
     "eos": ("arista.eos.eos_acls", "arista.eos.eos_acl_interfaces"),
     "nxos": ("cisco.nxos.nxos_acls", "cisco.nxos.nxos_acl_interfaces"),
     "junos": ("junipernetworks.junos.junos_acls", "junipernetworks.junos.junos_acl_interfaces"),
+    "nftables": ("vdi.firewall.nftables_zones", "vdi.firewall.nftables_zones"),
 }
+# Linux routers between zones have no ansible_network_os: vdi_firewall_zone_firewall -> platform.
+ZONE_FIREWALLS = {"nftables": "nftables"}
+# Platforms that track connections: return traffic is accepted as established, not by return entries.
+STATEFUL_PLATFORMS = frozenset(ZONE_FIREWALLS.values())
 AFIS = ("ipv4", "ipv6")
 DIRECTIONS = ("in", "out")
 ZONE_KEYS = frozenset(("cidrs", "acl", "interface", "direction", "description"))
@@ -116,6 +121,7 @@ class DeviceInput:
     connection: object = None
     port: object = None
     management_cidrs: object = None
+    zone_firewall: object = None
 
 
 @dataclass(frozen=True)
@@ -156,8 +162,15 @@ class AclOptions:
 
 # --- input validation -------------------------------------------------------------------------
 
-def device_platform(device: str, network_os) -> str:
-    """The platform (ios, eos, nxos, junos) of a device's ansible_network_os."""
+def device_platform(device: str, network_os, zone_firewall=None) -> str:
+    """The platform (ios, eos, nxos, junos) of a device's ansible_network_os; of a Linux router, its zone firewall."""
+    if zone_firewall not in (None, ""):
+        if str(zone_firewall) not in ZONE_FIREWALLS:
+            raise VdiFirewallError(
+                f"device '{device}': vdi_firewall_zone_firewall {str(zone_firewall)!r} is not supported; "
+                f"use one of {', '.join(ZONE_FIREWALLS)}"
+            )
+        return ZONE_FIREWALLS[str(zone_firewall)]
     if network_os in (None, ""):
         raise VdiFirewallError(
             f"device '{device}' has no ansible_network_os; set one of {', '.join(SUPPORTED_NETWORK_OS)}"
@@ -690,6 +703,8 @@ _ICMPV6_TYPES = {
     "eos": {"neighbor_solicitation": "neighbor_solicitation", "neighbor_advertisement": "neighbor_advertisement",
             "packet_too_big": "packet_too_big"},
     "nxos": {"neighbor_solicitation": "nd_ns", "neighbor_advertisement": "nd_na", "packet_too_big": "packet_too_big"},
+    "nftables": {"neighbor_solicitation": "nd-neighbor-solicit", "neighbor_advertisement": "nd-neighbor-advert",
+                 "packet_too_big": "packet-too-big"},
 }
 
 
@@ -732,8 +747,21 @@ def _protocol(platform: str, afi: str, protocol: str) -> str:
     return _PROTOCOLS[platform][afi].get(protocol, protocol)
 
 
+def _zone_firewall_entry(platform: str, entry: Entry, sequence: int) -> dict:
+    """One abstract entry as plain data, the input of a zone firewall's module (vdi.firewall.nftables_zones)."""
+    match = entry.match
+    return {"sequence": sequence, "kind": entry.kind, "grant": "deny" if entry.kind == "deny" else "permit",
+            "protocol": match.protocol, "source": match.source, "destination": match.destination,
+            "source_ports": str(match.source_ports) if match.source_ports else None,
+            "destination_ports": str(match.destination_ports) if match.destination_ports else None,
+            "icmp_type": _ICMPV6_TYPES[platform][match.icmp_type] if match.icmp_type else None,
+            "source_zone": entry.source_zone, "destination_zone": entry.destination_zone, "flows": sorted(entry.flows)}
+
+
 def render_entry(platform: str, afi: str, entry: Entry, sequence: int, options: AclOptions) -> dict | None:
     """One abstract entry as an ACE of the platform's resource module (None when it folds into another)."""
+    if platform in STATEFUL_PLATFORMS:
+        return _zone_firewall_entry(platform, entry, sequence)
     match = entry.match
     grant = "deny" if entry.kind == "deny" else "permit"
     if platform == "junos":
@@ -882,15 +910,19 @@ def build_device_acls(devices: list[DeviceInput], rows: list[dict], hosts: dict,
     managed = management_targets(hosts, options)
     result = {}
     for device in devices:
-        platform = device_platform(device.name, device.network_os)
+        platform = device_platform(device.name, device.network_os, device.zone_firewall)
+        device_options = replace(options, return_traffic=False) if platform in STATEFUL_PLATFORMS else options
         zones = normalise_zones(device.name, device.zones, device.device_zones)
+        if platform in STATEFUL_PLATFORMS:
+            # one stateful filter sees every crossing packet: each flow is an entry of its source zone
+            zones = [replace(zone, direction="in") for zone in zones]
         names = acl_names(device.name, platform, zones, options.afis)
-        entries, warnings = device_entries(device, zones, flows, managed, options, names)
-        rendered = render_device(device, platform, zones, entries, options, references or {}, descriptions or {})
+        entries, warnings = device_entries(device, zones, flows, managed, device_options, names)
+        rendered = render_device(device, platform, zones, entries, device_options, references or {}, descriptions or {})
         acl_module, interfaces_module = MODULES[platform]
         result[device.name] = {
             "device": device.name,
-            "network_os": str(device.network_os),
+            "network_os": str(device.network_os or ""),
             "platform": platform,
             "modules": {"acls": acl_module, "acl_interfaces": interfaces_module},
             "zones": [{"name": zone.name, "cidrs": list(zone.cidrs), "acl": zone.acl, "interface": zone.interface,
