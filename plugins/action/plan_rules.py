@@ -8,6 +8,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.vdi.firewall.plugins.module_utils._argspecs import PLAN_RULES_ARGUMENT_SPEC
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils.devices import device_checks, device_results, inventory_devices
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import (
     as_bool,
@@ -75,7 +76,15 @@ class ActionModule(ActionBase):
             if _journeys_on(task_vars, args):
                 # every end of a hop is checked, also the hosts a limited run does not plan
                 journey_plans = plan_hosts(topology, None) if limited else plans
-                journeys = check_journeys(topology, journey_plans, load_journeys(catalog, args.get("journeys_dir")))
+                # and on every zone device between its ends, with the ACLs vdi.firewall.device_acls makes
+                device_names = inventory_devices(task_vars)
+                checks = None
+                if device_names:
+                    checks = device_checks(device_results(task_vars, catalog, topology,
+                                                          deployment_flows(topology, journey_plans), device_names))
+                summary["zone_devices"] = device_names
+                journeys = check_journeys(topology, journey_plans, load_journeys(catalog, args.get("journeys_dir")),
+                                          devices=checks)
             summary.update(summarise_journeys(journeys or []))
             failure = strict_failure(journeys or []) if strict else None
             if failure:

@@ -147,3 +147,15 @@ def test_every_journey_of_every_bundled_example_is_complete(tmp_path, example):
     assert "complete" in statuses.values()
     broken = {item["id"]: item["reason"] for item in record["journeys"] if item["status"] == "broken"}
     assert not broken, broken
+
+
+def test_journeys_are_checked_through_the_zone_devices_too(tmp_path):
+    """The Citrix site and its four zone devices: every hop that crosses a device is permitted by its ACL."""
+    record = tmp_path / "journeys.json"
+    result = run("ansible-playbook", "-i", str(ROOT / "examples/citrix/inventory.yml"),
+                 "-i", str(ROOT / "examples/citrix_network/inventory.yml"), str(PLAYBOOK),
+                 "-e", f"vdi_firewall_test_journeys_file={record}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    recorded = json.loads(record.read_text())
+    assert recorded["summary"]["zone_devices"] == ["fw-ios", "fw-eos", "fw-nxos", "fw-junos"]
+    assert {item["status"] for item in recorded["journeys"]} == {"complete"}

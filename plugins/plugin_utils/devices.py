@@ -1,0 +1,165 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The zone devices of an inventory, and the journeys' check of each hop through them.
+
+A device is a host whose platform is ``network`` (``ansible_network_os``), whose
+``vdi_firewall_backend`` is ``network_acl``, or a Linux router with ``vdi_firewall_zone_firewall``.
+Its ACL entries come from acl.py, from the same deployment flows as the host plans; a journey hop
+crosses a device when its source and destination addresses lie in two different zones of it, and
+is open there when a permit entry of the source zone's ACL covers the protocol, the port, the
+source and the destination.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ansible_collections.vdi.firewall.plugins.plugin_utils.acl import (
+    DeviceInput,
+    build_device_acls,
+    catalog_texts,
+    normalise_options,
+)
+from ansible_collections.vdi.firewall.plugins.plugin_utils.platforms import host_platform
+
+DEVICE_VARIABLES = {
+    "network_os": "ansible_network_os",
+    "zones": "vdi_firewall_zones",
+    "device_zones": "vdi_firewall_device_zones",
+    "address": "vdi_firewall_address",
+    "ansible_host": "ansible_host",
+    "connection": "ansible_connection",
+    "port": "ansible_port",
+    "management_cidrs": "vdi_firewall_management_cidrs",
+    "zone_firewall": "vdi_firewall_zone_firewall",
+}
+PERMITTING = frozenset(("flow", "management"))
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def is_device(variables, host: str) -> bool:
+    """A device between zones (see the module's docstring)."""
+    if str(variables.get("vdi_firewall_backend") or "") == "network_acl":
+        return True
+    if variables.get("vdi_firewall_zone_firewall") not in (None, ""):
+        return True
+    return host_platform(variables, host) == "network"
+
+
+def device_input(name: str, variables) -> DeviceInput:
+    """A device's inputs for the ACL builder, from its variables."""
+    values = {field: _plain(variables.get(variable)) if variable in variables else None
+              for field, variable in DEVICE_VARIABLES.items()}
+    return DeviceInput(name=name, **values)
+
+
+def inventory_devices(task_vars: dict) -> list[str]:
+    """The inventory's devices that have zones."""
+    hostvars = task_vars.get("hostvars") or {}
+    names = []
+    for host in (task_vars.get("groups") or {}).get("all", []):
+        variables = hostvars[host] if host in hostvars else {}
+        if variables.get("vdi_firewall_zones") and is_device(variables, host):
+            names.append(host)
+    return names
+
+
+def device_results(task_vars: dict, catalog, topology, flow_rows: list[dict], names) -> dict[str, dict]:
+    """Every named device's entries, as vdi.firewall.device_acls works them out (its default options,
+    vdi_firewall_acl_afis honoured)."""
+    hostvars = task_vars.get("hostvars") or {}
+    afis = task_vars.get("vdi_firewall_acl_afis") or ["ipv4", "ipv6"]
+    options = normalise_options(afis=afis)
+    hosts = {host: {"addresses": list(addresses), "platform": host_platform(hostvars[host], host)}
+             for host, addresses in topology.host_addresses.items() if host in hostvars}
+    references, descriptions = catalog_texts(catalog)
+    return build_device_acls([device_input(name, hostvars[name]) for name in names], flow_rows, hosts, options,
+                             references, descriptions)
+
+
+def _ports(text: str):
+    text = str(text or "").strip()
+    if not text or text == "any":
+        return None
+    start, _separator, end = text.partition("-")
+    return int(start), int(end or start)
+
+
+def _network(text: str):
+    text = str(text or "").strip()
+    if text in ("", "any"):
+        return None
+    return ipaddress.ip_network(text, strict=False)
+
+
+class _Device:
+    """One device's zones and permit entries, for the hop check."""
+
+    def __init__(self, result: dict):
+        self.name = result["device"]
+        self.zones = [(zone["name"], [ipaddress.ip_network(cidr, strict=False) for cidr in zone["cidrs"]])
+                      for zone in result["zones"]]
+        self.permits = [(row["protocol"], _network(row["source"]), _network(row["destination"]),
+                         _ports(row.get("destination_port")), row.get("source_zone"))
+                        for row in result["entries"] if row.get("action") == "permit" and row.get("kind") in PERMITTING]
+        # (zone, afi) pairs that have an ACL: a zone with none in a family does not filter that family
+        self.filtered = {(row.get("source_zone"), row.get("afi")) for row in result["entries"]}
+
+    def zone_of(self, network) -> str | None:
+        for name, cidrs in self.zones:
+            if any(network.version == cidr.version and network.subnet_of(cidr) for cidr in cidrs):
+                return name
+        return None
+
+    def permits_packet(self, protocol: str, source, destination, port: int | None) -> bool:
+        for entry_protocol, entry_source, entry_destination, ports, _zone in self.permits:
+            if entry_protocol not in (protocol, "ip"):
+                continue
+            if entry_source is not None and (entry_source.version != source.version or not source.subnet_of(entry_source)):
+                continue
+            if entry_destination is not None and (entry_destination.version != destination.version
+                                                  or not destination.subnet_of(entry_destination)):
+                continue
+            if port is not None and ports is not None and not ports[0] <= port <= ports[1]:
+                continue
+            return True
+        return False
+
+    def check(self, hop: dict) -> list[dict]:
+        """The hop's gaps on this device: [{device, ports, addresses}] (empty when it passes or does not cross)."""
+        ports = []
+        for text in hop.get("ports") or []:
+            start, end = _ports(text) or (None, None)
+            ports.extend(range(start, end + 1) if start is not None and end - start < 64 else [start])
+        missing = []
+        for source_text in hop.get("source_addresses") or []:
+            source = ipaddress.ip_network(source_text, strict=False)
+            for destination_text in hop.get("destination_addresses") or []:
+                destination = ipaddress.ip_network(destination_text, strict=False)
+                if source.version != destination.version:
+                    continue
+                source_zone, destination_zone = self.zone_of(source), self.zone_of(destination)
+                if source_zone is None or destination_zone is None or source_zone == destination_zone:
+                    continue  # the hop does not cross this device
+                if (source_zone, f"ipv{source.version}") not in self.filtered:
+                    continue  # no ACL of this family on the source zone
+                wanted = ports or [None]
+                closed = [port for port in wanted if not self.permits_packet(hop["protocol"], source, destination, port)]
+                if hop.get("match") == "any" and len(closed) < len(wanted):
+                    closed = []
+                if closed:
+                    missing.append({"device": self.name, "ports": sorted({str(port) for port in closed if port}),
+                                    "addresses": [source_text, destination_text]})
+        return missing[:1]
+
+
+def device_checks(devices: dict[str, dict]) -> list:
+    """One hop check per device (see journeys.check_journeys' devices)."""
+    return [_Device(result).check for _name, result in sorted(devices.items())]
