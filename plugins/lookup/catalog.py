@@ -72,6 +72,10 @@ _raw:
         - Every flow with id, product, from, to, protocols, ports (resolved, numbers and a-b
           ranges), port_specs (as written), description, section, references, feature, service,
           to_addresses, from_addresses and note.
+        - The layer of each flow - C(document) for the vendor documents' rows, C(supplement) for the
+          supplement layer (C(vars/catalog/supplements/)) - with C(supplement), C(reason) and
+          C(corrects) (the document rows a supplement corrects). A supplement's references include
+          public ones (C(title) with C(url) and/or a vendor article C(id)).
       type: list
       elements: dict
 """

@@ -189,7 +189,7 @@ hosts:
     ctx-ddc1:
       host: ctx-ddc1
       product: citrix
-      components: [citrix_delivery_controller]
+      components: [citrix_delivery_controller, domain_member]
       addresses: [10.10.1.11/32]
       rules:
         - name: vdi-in-tcp-citrix_storefront
@@ -200,7 +200,20 @@ hosts:
           remote_addresses: [10.10.2.21/32, 10.10.2.22/32]
           peers: [citrix_storefront]
           flows: [citrix_storefront_001]
+          supplement_flows: []
+          layer: document
           description: from Citrix StoreFront server
+        - name: vdi-out-udp-domain_controller
+          direction: out
+          protocol: udp
+          local_ports: []
+          remote_ports: ["53", "88", "123", "389", "464"]
+          remote_addresses: [10.10.9.10/31]
+          peers: [domain_controller]
+          flows: [infra_sup_dm_001, infra_sup_dm_002, infra_sup_dm_003, infra_sup_dm_004, infra_sup_dm_007]
+          supplement_flows: [infra_sup_dm_001, infra_sup_dm_002, infra_sup_dm_003, infra_sup_dm_004, infra_sup_dm_007]
+          layer: supplement
+          description: to Active Directory domain controller
       unresolved: []
       warnings:
         - code: plaintext
@@ -215,6 +228,7 @@ summary:
     - Counts of planned hosts, rules and unresolved flows, and the peers without addresses.
     - Warnings in all (C(warnings)), per code (C(warning_counts)), hosts with at least one warning,
       and plaintext ports left out by O(secure_only) (C(omitted_plaintext)).
+    - Supplement flows planned (C(supplement_flows), 0 with O(supplements=false)).
     - Journeys checked, complete, broken and not applicable, and one line per broken journey
       naming its first missing hop (C(broken_journeys)).
   returned: success
@@ -228,6 +242,7 @@ summary:
     warning_counts: {dynamic_rpc_range: 2, open_to_any: 1, plaintext: 2}
     hosts_with_warnings: 4
     omitted_plaintext: 0
+    supplement_flows: 14
     journeys: 8
     journeys_complete: 7
     journeys_broken: 1
