@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import os
-
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
@@ -22,6 +20,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFire
 from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host_inputs, plain, planner_settings
 from ansible_collections.vdi.firewall.plugins.plugin_utils.platforms import host_platform
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import build_topology, deployment_flows, plan_hosts
+from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import stale_files
 from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import write_files
 
 display = Display()
@@ -55,19 +54,9 @@ def is_device(variables, host: str) -> bool:
     return host_platform(variables, host) == "network"
 
 
-def _remove_stale(output_dir: str, inventory_hosts, check_mode: bool) -> list[str]:
-    """Remove acls/<device>.csv of devices no longer in the inventory (a sliced run keeps the others')."""
-    folder = os.path.join(output_dir, "acls")
-    removed = []
-    if not os.path.isdir(folder):
-        return removed
-    for name in sorted(os.listdir(folder)):
-        relative = f"acls/{name}"
-        if name.endswith(".csv") and name[:-len(".csv")] not in inventory_hosts:
-            removed.append(relative)
-            if not check_mode:
-                os.remove(os.path.join(folder, name))
-    return removed
+def _stale(output_dir: str, inventory_hosts) -> list[str]:
+    """acls/<device>.csv and .rendered.txt of devices no longer in the inventory (a sliced run keeps the others')."""
+    return stale_files(output_dir, "acls", (".rendered.txt", ".csv"), set(inventory_hosts))
 
 
 class ActionModule(ActionBase):
@@ -113,9 +102,9 @@ class ActionModule(ActionBase):
             changes = {"written": [], "removed": []}
             if args.get("output_dir"):
                 files = acl_files(devices)
-                changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode)
                 inventory_hosts = set((task_vars.get("groups") or {}).get("all", ())) | set(hostvars)
-                changes["removed"] = _remove_stale(args["output_dir"], inventory_hosts, self._task.check_mode)
+                changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode,
+                                      remove=_stale(args["output_dir"], inventory_hosts))
         except (VdiFirewallError, OSError) as exc:
             result.update(failed=True, msg=f"vdi.firewall.device_acls: {exc}")
             return result

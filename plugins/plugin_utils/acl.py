@@ -12,8 +12,6 @@ data shape of each platform's ACL resource module, ending in an explicit deny.
 
 from __future__ import annotations
 
-import csv
-import io
 import ipaddress
 import re
 from dataclasses import dataclass, field, replace
@@ -27,6 +25,7 @@ except ImportError:  # pragma: no cover - exercised only without netaddr
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PortRange, parse_port_value, reference_label
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import csv_text, file_name
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import merge_ports
 
 # ansible_network_os (FQCN or the short legacy name) -> platform
@@ -891,12 +890,8 @@ def render_device(device: DeviceInput, platform: str, zones: list[Zone], entries
 
 
 def entries_csv(rows: list[dict]) -> str:
-    """The change-request view of a device's ACL entries as CSV text."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    """The change-request view of a device's ACL entries as CSV text (see outputs.csv_text)."""
+    return csv_text(CSV_COLUMNS, rows)
 
 
 def build_device_acls(devices: list[DeviceInput], rows: list[dict], hosts: dict, options: AclOptions,
@@ -933,6 +928,7 @@ def build_device_acls(devices: list[DeviceInput], rows: list[dict], hosts: dict,
             "interfaces": rendered["interfaces"],
             "entries": rendered["entries"],
             "warnings": warnings,
+            "files": device_files(device.name),
         }
     return result
 
@@ -951,6 +947,12 @@ def catalog_texts(catalog) -> tuple[dict, dict]:
     return references, descriptions
 
 
+def device_files(name: str) -> dict[str, str]:
+    """The relative paths of a device's files (its name encoded, see outputs.file_name)."""
+    stem = f"acls/{file_name(name, 'device')}"
+    return {"csv": f"{stem}.csv", "rendered": f"{stem}.rendered.txt"}
+
+
 def acl_files(devices: dict[str, dict]) -> dict[str, str]:
     """Relative path -> content of the change-request files: acls/<device>.csv."""
-    return {f"acls/{name}.csv": entries_csv(device["entries"]) for name, device in devices.items()}
+    return {device_files(name)["csv"]: entries_csv(device["entries"]) for name, device in devices.items()}

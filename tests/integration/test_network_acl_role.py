@@ -119,7 +119,7 @@ def test_junos_renders_the_known_flow_and_ends_every_filter_in_discard(rendered)
 @pytest.mark.parametrize("device", sorted(DEVICES.values()))
 def test_change_request_csv_names_flows_and_documents(rendered, device):
     acls, _stdout = rendered
-    with open(acls / f"{device}.csv", newline="", encoding="utf-8") as handle:
+    with open(acls / f"{device}.csv", newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     ica = [row for row in rows if row["acl"] == "VDI-USERS-IN" and row["afi"] == "ipv4" and row["kind"] == "flow"
            and row["destination"] == "192.0.2.101/32" and row["destination_port"] == "1494" and row["protocol"] == "tcp"]
@@ -177,3 +177,19 @@ def test_bad_input_fails_clearly(tmp_path, device, zones, extra, message):
     assert message in output, output
     assert "Traceback" not in result.stdout + result.stderr
     assert not list((tmp_path / "out").glob("acls/*.rendered.txt"))
+
+
+def test_stale_device_files_go_and_device_names_stay_inside_the_output_directory(tmp_path):
+    out = tmp_path / "a" / "out"
+    (out / "acls").mkdir(parents=True)
+    for name in ("fw-old.csv", "fw-old.rendered.txt", "fw%2Fgone.rendered.txt", "notes.txt"):
+        (out / "acls" / name).write_text("left from an earlier run\n")
+    device = {**IOS, "vdi_firewall_device_zones": {"users": {"interface": "Gi0/1"}, "servers": {"interface": "Gi0/2"}}}
+    path = tmp_path / "devices.yml"
+    path.write_text(yaml.safe_dump({"all": {"children": {"network_devices": {
+        "vars": {"vdi_firewall_zones": ZONES}, "hosts": {"../../fw9": device}}}}}))
+    result = play(out, "-l", "network_devices", inventories=(CITRIX, path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(item.name for item in (out / "acls").iterdir()) == [
+        "%2E.%2F..%2Ffw9.csv", "%2E.%2F..%2Ffw9.rendered.txt", "notes.txt"]
+    assert not list(tmp_path.glob("*.csv")) and not list((tmp_path / "a").glob("*.csv"))

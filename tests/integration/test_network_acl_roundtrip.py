@@ -55,7 +55,7 @@ def fixture_roundtrip(tmp_path_factory):
     assert "Traceback" not in result.stdout + result.stderr
     devices = {}
     for platform, device in DEVICES.items():
-        with open(out / "acls" / f"{device}.csv", newline="", encoding="utf-8") as handle:
+        with open(out / "acls" / f"{device}.csv", newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))
         devices[platform] = {"rows": rows, **json.loads((out / f"{device}.json").read_text())}
     return devices

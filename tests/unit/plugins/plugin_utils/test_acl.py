@@ -279,7 +279,7 @@ def test_device_zones_pick_and_override_zones():
 def test_change_request_csv():
     result = build()
     files = acl_files({"fw1": result})
-    rows = list(csv.DictReader(io.StringIO(files["acls/fw1.csv"])))
+    rows = list(csv.DictReader(io.StringIO(files["acls/fw1.csv"].removeprefix("\ufeff"))))
     assert len(rows) == len(result["entries"])
     assert set(rows[0]) >= {"device", "acl", "sequence", "action", "protocol", "source", "destination",
                             "destination_port", "flows", "references"}
