@@ -12,7 +12,9 @@ version_added: 1.1.0
 description:
   - Takes a host's variables (C(hostvars[host])) and returns the backend that applies its rules, as
     C({name, role}); name C(none) (role empty) applies nothing.
-  - C(vdi_firewall_backend) names one (C(firewalld), C(nftables), C(windows), C(network_acl), C(none));
+  - C(vdi_firewall_backend) names one (C(firewalld), C(nftables), C(windows), C(network_acl), C(nftables_zones),
+    C(none)); a host with C(vdi_firewall_zone_firewall=nftables) (a Linux router between zones) gets
+    C(nftables_zones);
     unset or C(auto) chooses from the host's platform (see M(vdi.firewall.host_platform)) -
     C(network) devices get C(network_acl); a host with no rules, or an C(appliance), gets C(none);
     C(windows) gets C(windows); C(linux) gets C(firewalld) while the firewalld service is enabled or
@@ -56,7 +58,7 @@ _value:
   type: dict
   contains:
     name:
-      description: C(firewalld), C(nftables), C(windows), C(network_acl) or C(none).
+      description: C(firewalld), C(nftables), C(windows), C(network_acl), C(nftables_zones) or C(none).
       type: str
     role:
       description: The role that applies it (empty for C(none)).
@@ -73,7 +75,8 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.platforms import host
 def _backend(variables, host, has_rules=True, services=None):
     with reraise_as(AnsibleFilterError, "vdi.firewall.apply"):
         platform = host_platform(variables, host)
-        return choose_backend(host, variables.get("vdi_firewall_backend"), platform, bool(has_rules), services or ())
+        return choose_backend(host, variables.get("vdi_firewall_backend"), platform, bool(has_rules), services or (),
+                              variables.get("vdi_firewall_zone_firewall"))
 
 
 class FilterModule:

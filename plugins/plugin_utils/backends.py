@@ -8,6 +8,8 @@ name one (``vdi_firewall_backend`` unset or ``auto``):
 - ``default``: the platform's backend.
 - ``service``: the platform's backend while the named service is enabled or running on the host
   (checked before the platform's ``default``).
+- ``zone_firewall``: a Linux router between zones that ``vdi_firewall_zone_firewall`` names
+  (``ZONE_FIREWALLS``), whatever rules the router itself has.
 - ``explicit``: only when ``vdi_firewall_backend`` names it.
 
 Adding a backend is one entry here, its module and its role. ``choose_backend`` is the one
@@ -42,7 +44,11 @@ BACKENDS: tuple[Backend, ...] = (
             description="Windows Defender Firewall rules through win_firewall_rule"),
     Backend("network_acl", "vdi.firewall.network_acl", ("network",), "default",
             description="ACLs of the network devices between zones, through the vendors' ACL resource modules"),
+    Backend("nftables_zones", "vdi.firewall.nftables_zones", ("linux",), "zone_firewall",
+            description="the forward filter of a Linux router between zones (vdi_firewall_zone_firewall: nftables)"),
 )
+# vdi_firewall_zone_firewall -> the backend of a Linux router between zones
+ZONE_FIREWALLS = {"nftables": "nftables_zones"}
 
 NONE = "none"
 AUTO = "auto"
@@ -69,15 +75,21 @@ def services_to_check(platform: str | None) -> tuple[str, ...]:
 
 
 def choose_backend(host: str, requested, platform: str | None, has_rules: bool,
-                   services_in_use=()) -> dict:
+                   services_in_use=(), zone_firewall=None) -> dict:
     """The backend that applies the host's rules: {name, role}; name ``none`` applies nothing.
 
     requested: ``vdi_firewall_backend`` (None, '' or ``auto`` to choose from the platform);
     platform: the host's platform (see platforms.py), None when nothing tells it;
     has_rules: whether the plan (or vdi_firewall_extra_rules) gives the host any rule;
-    services_in_use: names of the services enabled or running on the host.
+    services_in_use: names of the services enabled or running on the host;
+    zone_firewall: ``vdi_firewall_zone_firewall`` (a router between zones).
     """
     requested = "" if requested is None else str(requested).strip()
+    if requested in ("", AUTO) and zone_firewall not in (None, ""):
+        if str(zone_firewall) not in ZONE_FIREWALLS:
+            raise VdiFirewallError(
+                f"host '{host}': vdi_firewall_zone_firewall '{zone_firewall}' is not one of {', '.join(ZONE_FIREWALLS)}")
+        requested = ZONE_FIREWALLS[str(zone_firewall)]
     if requested not in ("", AUTO):
         if requested == NONE:
             return {"name": NONE, "role": ""}

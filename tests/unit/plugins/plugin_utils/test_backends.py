@@ -59,7 +59,16 @@ def test_every_backend_has_its_role_and_a_way_to_be_chosen():
     from pathlib import Path  # pylint: disable=import-outside-toplevel
     root = Path(__file__).resolve().parents[4]
     for backend in BACKENDS:
-        assert backend.chosen in ("default", "service", "explicit")
+        assert backend.chosen in ("default", "service", "explicit", "zone_firewall")
         assert (root / "roles" / backend.role.split(".")[-1] / "tasks" / "main.yml").is_file(), backend.role
     assert services_to_check("linux") == ("firewalld",)
     assert services_to_check("windows") == ()
+
+
+def test_a_router_between_zones_gets_the_zone_firewall_whatever_its_own_rules():
+    for has_rules in (True, False):
+        chosen = choose_backend("r1", None, "linux", has_rules, ("firewalld",), zone_firewall="nftables")
+        assert chosen == {"name": "nftables_zones", "role": "vdi.firewall.nftables_zones"}
+    assert choose_backend("r1", "nftables", "linux", True, (), zone_firewall="nftables")["name"] == "nftables"
+    with pytest.raises(VdiFirewallError, match=r"host 'r1': vdi_firewall_zone_firewall 'pf' is not one of nftables"):
+        choose_backend("r1", None, "linux", True, (), zone_firewall="pf")
