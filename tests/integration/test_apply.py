@@ -87,3 +87,17 @@ def test_extra_rules_given_as_a_string_fail_naming_the_variable(tmp_path):
     assert result.returncode != 0
     assert "host 'adc1': vdi_firewall_extra_rules must be a list of rules" in output, output[-2000:]
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_the_apply_ends_with_a_summary_per_backend(tmp_path):
+    sources = ["examples/citrix/inventory.yml", "examples/citrix_network/inventory.yml",
+               "tests/integration/files/windows/citrix.yml", "tests/integration/files/apply/citrix_appliances.yml"]
+    arguments = [item for source in sources for item in ("-i", source)]
+    result = run("ansible-playbook", *arguments, "vdi.firewall.apply", "--check",
+                 "-e", f"vdi_firewall_windows_render_dir={tmp_path / 'windows'}", env={"ANSIBLE_FORKS": "20"})
+    assert result.returncode == 0, result.stdout[-3000:]
+    output = " ".join(result.stdout.split())
+    # rendered ACLs and rendered Windows parameters change no device and no host
+    assert "network_acl: 4 host(s), 0 would change" in output, output[-3000:]
+    assert "windows: 12 host(s), 0 would change" in output
+    assert "none: 2 host(s) left alone (appliances, or no rule planned)" in output
