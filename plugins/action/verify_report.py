@@ -71,9 +71,28 @@ class ActionModule(ActionBase):
                 return result
         result.update(changed=bool(changes["written"]), summary=summary, flows=outcomes, files_written=changes["written"],
                       journeys=journeys or [])
-        if failed_flows and args["fail_on_failure"]:
+        failure = ""
+        if failed_flows:
             details = "; ".join(f"{flow}: {', '.join(outcomes[flow]['failed'][:3])}" for flow in failed_flows[:10])
             broken = "; ".join(summary.get("broken_journeys", [])[:5])
-            result.update(failed=True, msg=f"{len(failed_flows)} required flow(s) failed: {details}"
-                          + (f"; broken journeys: {broken}" if broken else ""))
+            failure = f"{len(failed_flows)} required flow(s) failed: {details}" + (f"; broken journeys: {broken}" if broken else "")
+        result.update(failure=failure, summary_lines=_summary_lines(summary, self._task.check_mode))
+        if failure and args["fail_on_failure"]:
+            result.update(failed=True, msg=failure)
         return result
+
+
+def _summary_lines(summary: dict, check_mode: bool) -> list[str]:
+    """The closing summary of a verification, like the plan's."""
+    probed = "would probe" if check_mode else "probed"
+    lines = [f"{summary['hosts_probed']} host(s) {probed}, {summary['probes']} probe(s), "
+             f"{summary['probes_failed']} failed",
+             f"flows: {summary['flows'] - len(summary['flows_failed'])} passed, {len(summary['flows_failed'])} failed"
+             + (f" ({', '.join(summary['flows_failed'][:10])})" if summary["flows_failed"] else "")]
+    if summary["hosts_not_probed"]:
+        lines.append(f"not probed: {', '.join(summary['hosts_not_probed'][:10])}")
+    if "journeys" in summary:
+        lines.append(f"journeys: {summary['journeys_complete']} proved complete, {summary['journeys_broken']} broken, "
+                     f"{summary['journeys_not_probed']} not probed, {summary['journeys_not_applicable']} not applicable"
+                     + (f": {'; '.join(summary['broken_journeys'][:3])}" if summary["broken_journeys"] else ""))
+    return lines

@@ -97,6 +97,18 @@ journeys:
     - id: citrix_site_database
       status: broken
       reason: "hop 1 citrix_delivery_controller -> sql_server tcp/1433: ddc1 -> sql1 10.0.4.10:1433 timeout"
+failure:
+  description: Why the verification failed (the required flows that failed and the broken journeys); empty when
+    every required flow passed. With O(fail_on_failure) it is also the task's C(msg).
+  returned: always
+  type: str
+  sample: "1 required flow(s) failed: citrix_cvad_004: ddc1 -> sql1 10.0.4.10:1433 timeout"
+summary_lines:
+  description: The closing summary - hosts probed, probes, flows passed and failed, journeys proved.
+  returned: always
+  type: list
+  elements: str
+  sample: ["3 host(s) probed, 12 probe(s), 1 failed", "flows: 6 passed, 1 failed (citrix_cvad_004)"]
 files_written:
   description: Files written into O(output_dir) (or that would be, in check mode).
   returned: always

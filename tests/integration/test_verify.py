@@ -88,3 +88,14 @@ def test_a_blocked_flow_fails_the_run_and_is_reported(inventory, tmp_path):
         rows = {row["flow"]: row for row in csv.DictReader(handle)}
     assert rows["citrix_cvad_004"]["state"] == "open" and rows["citrix_cvad_004"]["passed"] == "True"
     assert rows["citrix_cvad_005"]["state"] == "refused" and rows["citrix_cvad_005"]["passed"] == "False"
+
+
+def test_verify_ends_with_a_summary_even_when_a_flow_fails(tmp_path):
+    """The summary comes before the failure, so that a failed run still says what passed."""
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump(INVENTORY))
+    result = run("ansible-playbook", "-i", str(inventory), "vdi.firewall.verify")
+    output = " ".join(result.stdout.split())
+    assert result.returncode != 0
+    assert "Summarise the verification" in output and "probe(s)," in output and "flows:" in output, output[-3000:]
+    assert output.index("Summarise the verification") < output.index("Fail when a required flow failed")
