@@ -96,7 +96,8 @@ class ActionModule(ActionBase):
                 whole = plan_hosts(topology, None, strict=strict) if limited else plans
                 flow_rows = deployment_flows(topology, whole)
                 files = plan_files(plans, flow_rows, journeys)
-                reports, notices = report_files(topology, whole, flow_rows, journeys=journeys)
+                reports, notices = report_files(topology, whole, flow_rows, journeys=journeys,
+                                                output_dir=args["output_dir"])
                 files.update(reports)
                 # another host's plan stays unless that host has left the inventory (or, unlimited, the plan)
                 keep = set(inventory_hosts) if limited else set(plans)

@@ -55,7 +55,9 @@ def diagram_dot(nodes: list[dict], edges: list[dict]) -> str:
     """
     lines = [
         "digraph deployment {",
-        '  graph [rankdir=LR, fontname="Helvetica", nodesep=0.25, ranksep=0.9, splines=true, bgcolor="white", '
+        # top to bottom: the page is wider than high but the flows run through few tiers with long labels, which
+        # left to right gives a drawing several screens wide that is unreadable once fitted to the width
+        '  graph [rankdir=TB, fontname="Helvetica", nodesep=0.15, ranksep=0.45, splines=true, bgcolor="white", '
         'pad=0.2, outputorder=edgesfirst];',
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12, margin="0.14,0.07", penwidth=1.2];',
         f'  edge [color="{_EDGE_COLOUR}", fontname="Helvetica", fontsize=10, fontcolor="#2c3e50", arrowsize=0.7];',

@@ -28,8 +28,12 @@ header.top { background: #1f2d3a; color: #fff; padding: 18px 28px 14px; }
 header.top h1 { margin: 0 0 4px; font-size: 22px; font-weight: 600; }
 header.top p { margin: 0; color: #c9d4df; font-size: 13px; }
 header.top code { color: #fff; }
-nav { position: sticky; top: 0; z-index: 5; background: #fff; border-bottom: 1px solid var(--line); padding: 8px 28px; }
-nav a { color: var(--accent); text-decoration: none; margin-right: 18px; font-weight: 500; }
+header.top p + p { margin-top: 4px; }
+nav { position: sticky; top: 0; z-index: 5; background: #fff; border-bottom: 1px solid var(--line); padding: 8px 28px;
+      display: flex; flex-wrap: wrap; gap: 2px 18px; }
+nav a { color: var(--accent); text-decoration: none; font-weight: 500; white-space: nowrap; }
+/* a heading reached through the navigation stays below it (--nav-height is the navigation's height, set by the script) */
+section[id], details[id], h2, h3 { scroll-margin-top: calc(var(--nav-height, 3.5em) + 8px); }
 nav a:hover { text-decoration: underline; }
 main { padding: 8px 28px 40px; max-width: 1600px; }
 section { margin-top: 26px; }
@@ -41,7 +45,11 @@ h3 { font-size: 15px; margin: 16px 0 6px; }
 .card .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 .card.warn { background: var(--warn-bg); border-color: #f1b7b0; }
 .card.warn .value { color: var(--warn); }
-table { border-collapse: collapse; width: 100%; margin: 4px 0 10px; font-size: 13px; }
+/* a table wider than the page scrolls inside its own box: the page itself never gets wider than the window */
+.table-wrap { max-width: 100%; overflow-x: auto; margin: 4px 0 10px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+td { overflow-wrap: anywhere; }
+a { color: var(--accent); }
 th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); }
 th { background: #eef2f6; font-weight: 600; white-space: nowrap; }
 table.sortable th { cursor: pointer; user-select: none; }
@@ -73,8 +81,8 @@ details.journey.broken { border-color: #f1b7b0; }
 .controls input[type=search] { width: 420px; max-width: 100%; padding: 6px 10px; border: 1px solid #b8c4d0; border-radius: 6px;
                                font-size: 14px; }
 .controls button { padding: 5px 12px; border: 1px solid #b8c4d0; background: #fff; border-radius: 6px; cursor: pointer; }
-.diagram { border: 1px solid var(--line); border-radius: 8px; padding: 8px; overflow: auto; max-height: 85vh;
-           background: #fff; }
+.diagram { border: 1px solid var(--line); border-radius: 8px; padding: 8px; overflow: auto; background: #fff; }
+.diagram svg { display: block; }
 .diagram.fit svg { width: 100%; height: auto; }
 .legend { display: flex; flex-wrap: wrap; gap: 16px; margin: 4px 0 8px; font-size: 12px; color: var(--muted); }
 .legend .chip { display: inline-flex; align-items: center; gap: 6px; }
@@ -86,11 +94,25 @@ details.host > summary .small { font-weight: 400; }
 details.host[open] > summary { border-bottom: 1px solid var(--line); margin-bottom: 6px; }
 ul.plain { margin: 4px 0 10px; padding-left: 18px; }
 footer { color: var(--muted); font-size: 12px; padding: 20px 28px; border-top: 1px solid var(--line); }
+@media (max-width: 900px) {
+  header.top, nav, main, footer { padding-left: 12px; padding-right: 12px; }
+  th, td.ports, td.num { white-space: normal; }
+  .controls input[type=search] { width: 100%; }
+}
 @media print {
   nav, .controls { display: none; }
-  details.host { break-inside: avoid; }
-  .diagram { overflow: visible; }
+  /* every host's rules print: the script opens every <details> before printing, and this shows their
+     content even where it does not run */
+  details::details-content { content-visibility: visible; display: block; }
+  details > summary { list-style: none; }
+  details.host, details.journey { break-inside: auto; }
+  details > summary, tr { break-inside: avoid; }
+  thead { display: table-header-group; }
+  .table-wrap, .diagram { overflow: visible; }
+  .diagram { border: 0; padding: 0; }
   .diagram svg { width: 100% !important; height: auto !important; }
+  header.top, .tag, th, .card { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+  a[href^="http"]::after { content: " <" attr(href) ">"; color: var(--muted); font-size: 11px; overflow-wrap: anywhere; }
 }
 """
 
@@ -138,7 +160,9 @@ _JS = """
         item.hidden = !match;
         if (match) { shown += 1; }
       });
-      if (counter) { counter.textContent = shown + " of " + items.length + " shown"; }
+      if (counter) {
+        counter.textContent = shown + " of " + items.length + " " + (input.getAttribute("data-noun") || "") + " shown";
+      }
     }
     input.addEventListener("input", apply);
     apply();
@@ -149,12 +173,35 @@ _JS = """
     toggle.addEventListener("click", function () {
       var fit = diagram.classList.toggle("fit");
       toggle.textContent = fit ? "Actual size" : "Fit to width";
+      toggle.setAttribute("aria-pressed", fit ? "true" : "false");
       diagram.scrollLeft = 0;
     });
   }
-  window.addEventListener("beforeprint", function () {
-    Array.prototype.forEach.call(document.querySelectorAll("details"), function (item) { item.open = true; });
-  });
+  var nav = document.querySelector("nav");
+  function navHeight() {
+    if (nav) { document.documentElement.style.setProperty("--nav-height", nav.offsetHeight + "px"); }
+  }
+  navHeight();
+  window.addEventListener("resize", navHeight);
+  // printing shows every host's rules and every journey: open what is closed, close it again afterwards
+  var opened = [];
+  function openAll() {
+    Array.prototype.forEach.call(document.querySelectorAll("details:not([open])"), function (item) {
+      item.open = true;
+      opened.push(item);
+    });
+  }
+  function restore() {
+    opened.forEach(function (item) { item.open = false; });
+    opened = [];
+  }
+  window.addEventListener("beforeprint", openAll);
+  window.addEventListener("afterprint", restore);
+  if (window.matchMedia) {
+    var print = window.matchMedia("print");
+    var change = function (event) { if (event.matches) { openAll(); } else { restore(); } };
+    if (print.addEventListener) { print.addEventListener("change", change); } else if (print.addListener) { print.addListener(change); }
+  }
 }());
 """
 
@@ -176,9 +223,11 @@ def _card(value, label: str, warn: bool = False) -> str:
             f'<div class="label">{_e(label)}</div></div>')
 
 
-def _filter_box(target: str, placeholder: str) -> str:
+def _filter_box(target: str, placeholder: str, noun: str) -> str:
+    """A filter box over the .filter-item elements of target; its counter says what it counts (noun)."""
     return (f'<div class="controls"><input type="search" id="{target}-filter" data-filter="{target}" '
-            f'data-count="{target}-count" placeholder="{_e(placeholder)}" aria-label="{_e(placeholder)}">'
+            f'data-count="{target}-count" data-noun="{_e(noun)}" placeholder="{_e(placeholder)}" '
+            f'aria-label="{_e(placeholder)}">'
             f'<span class="small" id="{target}-count"></span></div>')
 
 
@@ -190,7 +239,7 @@ def _summary(model: dict) -> str:
         _card(summary["rules"], "host rules"),
         _card(len(model["flows"]), "flows between peers"),
         _card(len(model["change_request"]), "change-request rows"),
-        _card(summary["warnings"], "warnings", warn=bool(summary["warnings"])),
+        _card(len(model["warnings"]), f"warnings ({summary['warnings']} on hosts)", warn=bool(model["warnings"])),
         _card(summary["unresolved"], "unresolved flows", warn=bool(summary["unresolved"])),
         _card(summary.get("supplement_flows", 0), "supplement flows"),
         *((_card(model["journey_summary"]["journeys_broken"], "journeys broken",
@@ -198,6 +247,7 @@ def _summary(model: dict) -> str:
     ))
     settings = model["settings"]
     rows = [
+        ("Written", f"{model.get('generated') or 'unknown'} by vdi.firewall {model.get('version') or 'unknown'}"),
         ("Products", ", ".join(model["products"]) or "none"),
         ("Plan fingerprint", model["fingerprint"]),
         ("Secure only (vdi_firewall_secure_only)",
@@ -207,7 +257,10 @@ def _summary(model: dict) -> str:
          f"on: {summary.get('supplement_flows', 0)} flow(s) of the supplement layer planned, marked supplement with their "
          "reason and public reference" if settings.get("supplements", True)
          else "off: the documents planned literally, no supplement flow"),
-        ("Warnings", ", ".join(f"{WARNING_TITLES.get(code, code)}: {count}" for code, count in counts.items()) or "none"),
+        *((item["label"], item["value"]) for item in model.get("parameters", ())),
+        ("Warnings", f"{len(model['warnings'])} (grouped over the hosts with the same rule), {summary['warnings']} on "
+                     "hosts" + (": " + ", ".join(f"{WARNING_TITLES.get(code, code)}: {count}"
+                                                 for code, count in counts.items()) if counts else "")),
         ("Exports", ", ".join(model["exports"])),
     ]
     settings_html = "".join(f"<tr><th>{_e(key)}</th><td>{_e(value)}</td></tr>" for key, value in rows)
@@ -225,7 +278,7 @@ def _summary(model: dict) -> str:
         for item in model["components"])
     return (
         f'<section id="summary"><h2>Deployment summary</h2><div class="cards">{cards}</div>'
-        f"<table>{settings_html}</table>{symbolic_html}"
+        f'<h3 id="parameters">Plan parameters</h3><table id="parameter-table">{settings_html}</table>{symbolic_html}'
         f'<h3>Components</h3><table class="sortable" id="components"><thead><tr><th>Component</th><th>Tier</th>'
         f"<th>Hosts</th><th>Addresses</th></tr></thead><tbody>{components}</tbody></table></section>"
     )
@@ -235,6 +288,7 @@ def _warnings(model: dict) -> str:
     items = model["warnings"]
     if not items:
         return '<section id="warnings"><h2>Least-privilege warnings</h2><p>No warnings.</p></section>'
+    hosts = model["summary"]["warnings"]
     rows = "".join(
         f"<tr class=\"filter-item\"><td>{_tags([WARNING_TITLES.get(item['code'], item['code'])], 'warn')}</td>"
         f"<td><code>{_e(item['rule'])}</code></td><td>{_e(item['message'])}</td>"
@@ -245,7 +299,9 @@ def _warnings(model: dict) -> str:
         '<p class="small">Found while planning: inbound rules open to any address or very wide CIDRs on internal '
         "components, plaintext ports where the document offers a secure alternative between the same components, "
         "and rules opening a whole dynamic RPC range.</p>"
-        + _filter_box("warning-table", "Filter warnings (host, rule, code ...)")
+        f'<p id="warning-counts"><strong>{len(items)} warnings</strong>, each a rule and message shared by its hosts '
+        f"({hosts} warnings counted host by host).</p>"
+        + _filter_box("warning-table", "Filter warnings (host, rule, code ...)", "warnings")
         + '<table class="sortable" id="warning-table"><thead><tr><th>Warning</th><th>Rule</th><th>Detail</th>'
         f"<th>Hosts</th><th>Flows</th></tr></thead><tbody>{rows}</tbody></table></section>"
     )
@@ -308,7 +364,7 @@ def _journeys(model: dict) -> str:
         "(vars/journeys/). Every hop must be open at both ends: outbound at the source host, inbound at the "
         "destination host. A broken journey names its first missing hop; a journey whose components the deployment "
         f"does not have, or whose feature is off, is not applicable. {_e(counts)}.</p>"
-        + _filter_box("journey-list", "Filter journeys (id, component, host ...)")
+        + _filter_box("journey-list", "Filter journeys (id, component, host ...)", "journeys")
         + f'<div id="journey-list">{"".join(parts)}</div></section>'
     )
 
@@ -367,7 +423,7 @@ def _flows(model: dict) -> str:
         "vendor document or a supplement (a flow a working deployment needs that the document leaves out or gets "
         "wrong, with its reason and public reference). Type to filter (all words must match: component, host, "
         "address, port, description, document, supplement ...); click a column header to sort.</p>"
-        + _filter_box("flow-table", "Filter flows, e.g. storefront 443")
+        + _filter_box("flow-table", "Filter flows, e.g. storefront 443", "flows")
         + '<table class="sortable" id="flow-table"><thead><tr><th>Source</th><th>Destination</th><th>Protocol</th>'
         "<th>Ports</th><th>Why</th><th>Source</th><th>Reference</th><th>Flow</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></section>"
@@ -435,7 +491,7 @@ def _hosts(model: dict) -> str:
         '<section id="hosts"><h2>Hosts and their rules</h2>'
         '<p class="small">Hosts with identical rules are shown together. Open a host to see its components, '
         "addresses, rules, warnings and flows without a peer.</p>"
-        + _filter_box("host-list", "Filter hosts by name or component")
+        + _filter_box("host-list", "Filter hosts by name or component", "host groups")
         + f'<div id="host-list">{"".join(parts)}</div></section>'
     )
 
@@ -468,15 +524,37 @@ def _not_planned(model: dict) -> str:
             f"</thead><tbody>{rows}</tbody></table></section>")
 
 
+def _link(url: str, text: str = "") -> str:
+    return f'<a href="{_e(url)}" rel="noreferrer">{_e(text or url)}</a>' if url else ""
+
+
 def _documents(model: dict) -> str:
-    rows = "".join(f"<tr><td><code>{_e(name)}</code></td><td>{_e(item['title'])}</td><td>{_e(item['language'])}</td></tr>"
-                   for name, item in model["documents"].items())
-    return ('<section id="documents"><h2>Source documents</h2><table><thead><tr><th>File</th><th>Title</th>'
-            f"<th>Language</th></tr></thead><tbody>{rows}</tbody></table></section>")
+    documents = "".join(
+        f"<tr><td>{_e(item['title'])}</td><td>{_e(item['language'])}</td><td class=\"small\">{_link(item.get('url', ''))}"
+        f"</td><td class=\"small\"><code>{_e(item['file'])}</code></td><td class=\"num\">{_e(item['flows'])}</td></tr>"
+        for item in model["documents"])
+    references = "".join(
+        f"<tr><td>{_e(item.get('id', ''))}</td><td>{_e(item['title'])}</td><td class=\"small\">{_link(item.get('url', ''))}"
+        f"</td><td class=\"num\">{_e(item['flows'])}</td></tr>"
+        for item in model.get("public_references", ()))
+    references_html = (
+        '<h3 id="public-references">Public references of the supplements</h3>'
+        '<table id="reference-table"><thead><tr><th>Id</th><th>Title</th><th>Address</th><th>Flows</th></tr></thead>'
+        f"<tbody>{references}</tbody></table>") if references else ""
+    return ('<section id="documents"><h2>Source documents</h2><p class="small">The vendor documents the planned flows '
+            "come from (the catalog's file of each in small print), and the public references the supplement flows "
+            "cite.</p>"
+            '<table id="document-table"><thead><tr><th>Title</th><th>Language</th><th>Address</th><th>Catalog file</th>'
+            f"<th>Flows</th></tr></thead><tbody>{documents}</tbody></table>{references_html}</section>")
 
 
 def _hash(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+def _wrap_tables(html: str) -> str:
+    """Every table in a box of its own that scrolls sideways when the table is wider than the window."""
+    return html.replace("<table", '<div class="table-wrap"><table').replace("</table>", "</table></div>")
 
 
 def render_html(model: dict) -> str:
@@ -488,7 +566,7 @@ def render_html(model: dict) -> str:
         ("summary", "Summary"),
         *((("journeys", f"Journeys ({model['journey_summary']['journeys_broken']} broken)"),)
           if model.get("journeys_checked") else ()),
-        ("warnings", f"Warnings ({model['summary']['warnings']})"),
+        ("warnings", f"Warnings ({len(model['warnings'])})"),
         ("diagram-section", "Diagram"), ("flows", "Flow matrix"), ("hosts", "Hosts"),
         *((("unresolved", "Unresolved"),) if model["unresolved"] else ()),
         *((("not-planned", f"Not planned ({len(model['not_planned'])})"),) if model.get("not_planned") else ()),
@@ -500,10 +578,13 @@ def render_html(model: dict) -> str:
         '<link rel="icon" href="data:,">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
         f'<header class="top"><h1>{_e(title)}</h1><p>Change-request report written by <code>vdi.firewall.plan</code> '
-        f"from the vendors' port tables and the inventory · plan fingerprint <code>{_e(model['fingerprint'])}</code></p></header>"
+        f"from the vendors' port tables and the inventory · plan fingerprint <code>{_e(model['fingerprint'])}</code></p>"
+        f'<p id="written">Written <time>{_e(model.get("generated") or "unknown")}</time> by vdi.firewall '
+        f'<span id="version">{_e(model.get("version") or "unknown")}</span> · '
+        '<a href="#parameters">plan parameters</a></p></header>'
         f"<nav>{nav}</nav><main>"
-        + _summary(model) + _journeys(model) + _warnings(model) + _diagram(model) + _flows(model) + _hosts(model) + _unresolved(model)
-        + _not_planned(model) + _documents(model)
+        + _wrap_tables(_summary(model) + _journeys(model) + _warnings(model) + _diagram(model) + _flows(model)
+                       + _hosts(model) + _unresolved(model) + _not_planned(model) + _documents(model))
         + "</main><footer>Self-contained page: no network access is needed to read, filter or print it. "
         "The plan fingerprint is the SHA-256 of the planned rules (first 16 hex digits): the same plan always "
         f"gives the same fingerprint.</footer><script>{_JS}</script></body></html>\n"

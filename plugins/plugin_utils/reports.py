@@ -6,6 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import time
+from pathlib import Path
+
+import yaml
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import reference_label
 from ansible_collections.vdi.firewall.plugins.plugin_utils.change_request import (
@@ -79,8 +85,90 @@ def _listing(items, limit: int) -> str:
     return ", ".join(items[:limit]) + (f" +{len(items) - limit} more" if len(items) > limit else "")
 
 
-def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journeys: list[dict] | None = None) -> dict:
-    """Everything the HTML report and the change-request exports show, as plain data."""
+def collection_version() -> str:
+    """The collection's version: galaxy.yml at the collection's root (a checkout), else MANIFEST.json (installed)."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        return str(yaml.safe_load((root / "galaxy.yml").read_text(encoding="utf-8"))["version"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        pass
+    try:
+        return str(json.loads((root / "MANIFEST.json").read_text(encoding="utf-8"))["collection_info"]["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unknown"
+
+
+def written_at(now: float | None = None) -> str:
+    """When the plan was written, in UTC to the minute (SOURCE_DATE_EPOCH, when set, stands for now)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if now is None:
+        now = float(epoch) if epoch and epoch.isdigit() else time.time()
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(now))
+
+
+_WRITTEN = re.compile(r'<p id="written">Written <time>([^<]*)</time>')
+
+
+def _previous_written(output_dir: str | None, page: str, written: str) -> str | None:
+    """The time of the report.html in output_dir when that page is this one (written at written) but for the
+    time, so that a rerun of the same plan leaves its files as they were (changed=0)."""
+    if not output_dir:
+        return None
+    try:
+        with open(os.path.join(output_dir, "report.html"), encoding="utf-8") as handle:
+            old = handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    match = _WRITTEN.search(old)
+    return match.group(1) if match and old.replace(match.group(1), written) == page else None
+
+
+def _parameters(topology, journeys) -> list[dict]:
+    """The inventory settings the plan was made with, as the report's summary lists them."""
+    endpoints = sorted(component for component, addresses in topology.component_endpoints.items() if addresses)
+    symbolic = ", ".join(f"{name}={value}" for name, value in sorted((topology.symbolic_ports or {}).items()))
+    tiers = ", ".join(f"{component}: {tier}" for component, tier in sorted((topology.tiers or {}).items()))
+    return [
+        {"label": "Journeys (vdi_firewall_journeys)",
+         "value": "checked" if journeys is not None else "not checked"},
+        {"label": "Tiers (vdi_firewall_tiers)", "value": tiers or "defaults"},
+        {"label": "Symbolic ports (vdi_firewall_symbolic_ports)", "value": symbolic or "defaults"},
+        {"label": "Endpoints (vdi_firewall_endpoints)",
+         "value": (f"{len(endpoints)} component(s) with addresses: " + ", ".join(endpoints)) if endpoints else "none"},
+        {"label": "Inventory hosts",
+         "value": f"{len(topology.host_components)} with VDI components, {len(getattr(topology, 'not_planned', ()))} "
+                  "in no VDI group"},
+    ]
+
+
+def _sources(topology, flow_ids) -> tuple[list[dict], list[dict]]:
+    """The vendor documents and the public references of the flows, each with the number of flows citing it."""
+    catalog = topology.catalog
+    flows = topology.flows_by_id()
+    documents: dict[str, set] = {}
+    public: dict[tuple, dict] = {}
+    for flow_id in flow_ids:
+        for ref in flows[flow_id].references:
+            if "document" in ref:
+                documents.setdefault(ref["document"], set()).add(flow_id)
+            else:
+                key = (ref.get("id") or "", ref.get("title") or "", ref.get("url") or "")
+                item = public.setdefault(key, {"id": key[0], "title": key[1] or key[0] or key[2], "url": key[2],
+                                               "flows": set()})
+                item["flows"].add(flow_id)
+    document_list = [{"file": name, "title": catalog.documents[name].get("title") or name,
+                      "language": catalog.documents[name].get("language", ""),
+                      "url": catalog.documents[name].get("url") or "", "flows": len(documents[name])}
+                     for name in sorted(documents) if name in catalog.documents]
+    references = [dict(item, flows=len(item["flows"])) for _key, item in sorted(public.items())]
+    return document_list, references
+
+
+def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journeys: list[dict] | None = None,
+                 generated: str | None = None) -> dict:
+    """Everything the HTML report and the change-request exports show, as plain data.
+
+    generated: when the plan is written (written_at), shown on the page and in the workbook."""
     catalog = topology.catalog
     names = {component: topology.component_name(component) for component in catalog.components}
     flow_ids = sorted({row["flow_id"] for row in flow_rows})
@@ -155,11 +243,13 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
         group["hosts"].sort(key=lambda item: item["name"])
 
     symbolic = sorted({name for flow_id in flow_ids for name in topology.flows_by_id()[flow_id].symbolic_ports})
-    documents = sorted({ref["document"] for flow_id in flow_ids for ref in topology.flows_by_id()[flow_id].references
-                        if "document" in ref})
+    documents, public_references = _sources(topology, flow_ids)
     rows = change_request_rows(flow_rows, names, {flow: text for flow, (text, _short, _files) in references.items()},
                                {flow: sorted(codes) for flow, codes in warning_codes.items()})
     return {
+        "generated": generated or written_at(),
+        "version": collection_version(),
+        "parameters": _parameters(topology, journeys),
         "products": [catalog.products[product]["title"] for product in topology.products if product in catalog.products],
         "fingerprint": plan_fingerprint(plans),
         "summary": summarise(plans),
@@ -181,7 +271,8 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
         # inventory hosts in no VDI group, with the groups that look like typos of known ones
         "not_planned": list(getattr(topology, "not_planned", ())),
         "host_groups": sorted(host_groups.values(), key=lambda item: (item["component_names"], item["hosts"][0]["name"])),
-        "documents": {name: catalog.documents[name] for name in documents if name in catalog.documents},
+        "documents": documents,
+        "public_references": public_references,
         "change_request": rows,
         "journeys": [dict(item, hops=[dict(hop, from_name=names[hop["from"]], to_name=names[hop["to"]])
                                       for hop in item["hops"]]) for item in journeys or ()],
@@ -193,27 +284,43 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
 
 
 def report_files(topology, plans: dict[str, dict], flow_rows: list[dict], dot: str = "dot",
-                 journeys: list[dict] | None = None) -> tuple[dict, list[str]]:
+                 journeys: list[dict] | None = None, output_dir: str | None = None,
+                 generated: str | None = None) -> tuple[dict, list[str]]:
     """report.html, change_request.csv and change_request.xlsx; plus notices for what could not be made.
 
     A missing Graphviz leaves the diagram out (the page says so); a missing openpyxl leaves the XLSX out.
     journeys (journeys.check_journeys) adds the Journeys section of the page and sheet of the workbook.
+    generated is the time the files say they were written (default now); when output_dir holds the same
+    report but for that time, its time is kept and a rerun changes nothing.
     """
     notices = []
-    model = report_model(topology, plans, flow_rows, journeys)
+    model = report_model(topology, plans, flow_rows, journeys, generated)
     try:
         model["diagram"]["svg"] = render_svg(diagram_dot(model["diagram"]["nodes"], model["diagram"]["edges"]), dot)
     except VdiFirewallError as exc:
         model["diagram"]["notice"] = str(exc)
         notices.append(f"report.html has no diagram: {exc}")
+    files, written = _render(model)
+    previous = None if generated else _previous_written(output_dir, files["report.html"], model["generated"])
+    if previous and previous != model["generated"]:
+        model["generated"] = previous
+        files, written = _render(model)
+    return files, notices + written
+
+
+def _render(model: dict) -> tuple[dict, list[str]]:
+    """The report files of a model; the notices of what could not be written."""
+    notices = []
     files: dict[str, str | bytes] = {"change_request.csv": change_request_csv(model["change_request"])}
     warnings = [dict(item, hosts=" ".join(item["hosts"]), flows=" ".join(item["flows"])) for item in model["warnings"]]
     about = [("products", ", ".join(model["products"])), ("plan fingerprint", model["fingerprint"]),
+             ("written", f"{model['generated']} by vdi.firewall {model['version']}"),
              ("hosts planned", str(model["summary"]["hosts"])), ("change-request rows", str(len(model["change_request"]))),
-             ("warnings", str(model["summary"]["warnings"])),
+             ("warnings", f"{len(model['warnings'])} (grouped over hosts), {model['summary']['warnings']} on hosts"),
              ("secure only", "on" if model["settings"]["secure_only"] else "off"),
              ("supplements", f"on: {model['summary'].get('supplement_flows', 0)} supplement flow(s) planned, marked in "
                              "the layer column" if model["settings"]["supplements"] else "off: the documents planned literally"),
+             *((item["label"], item["value"]) for item in model["parameters"]),
              *((("journeys", _journey_counts(model["journey_summary"])),) if model["journeys_checked"] else ()),
              ("written by", "vdi.firewall.plan (see report.html for the flows, the diagram and each host's rules)")]
     try:

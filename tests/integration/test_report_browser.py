@@ -4,17 +4,22 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import shutil
 
 import pytest
+import yaml
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from .test_export_matrix import ROOT, run
 
-SCREENSHOTS = ROOT / "tests" / "output"
+# artifacts for a person to look at (tests/output/ is not committed)
+SCREENSHOTS = ROOT / "tests" / "output" / "screenshots"
+WIDTHS = (800, 1400)
 CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--window-size=1400,1000")
@@ -48,9 +53,29 @@ def fixture_browser(tmp_path_factory):
 
 @pytest.fixture(name="page")
 def fixture_page(browser, report):
+    browser.set_window_size(1400, 1000)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     browser.get(report.as_uri())
     assert browser.execute_script("return document.readyState") == "complete"
     return browser
+
+
+def screenshot(page, name: str):
+    """Save a screenshot of the window under tests/output/screenshots/ and print its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    assert page.save_screenshot(str(path))
+    print(f"screenshot: {path}")
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def at_width(page, width: int):
+    """The page reloaded in a window of the given width."""
+    page.set_window_size(width, 1000)
+    page.refresh()
+    assert page.execute_script("return window.innerWidth") == width
+    return page
 
 
 def rows(page, table_id, shown=True):
@@ -99,7 +124,7 @@ def test_filtering_the_flow_matrix(page):
     for cells in hidden:
         text = " ".join(cells).lower()
         assert not ("storefront" in text and "443" in text)
-    assert page.find_element(By.ID, "flow-table-count").text == f"{len(shown)} of {len(every)} shown"
+    assert page.find_element(By.ID, "flow-table-count").text == f"{len(shown)} of {len(every)} flows shown"
     box.clear()
     box.send_keys("no-such-flow")
     assert rows(page, "flow-table") == []
@@ -136,13 +161,132 @@ def test_hosts_and_warnings_are_listed_and_filterable(page):
 
 
 def test_screenshots_for_review(page):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert page.save_screenshot(str(SCREENSHOTS / "report-summary.png"))
+    screenshot(page, "report-summary.png")
     page.find_element(By.ID, "diagram-size").click()  # fit the whole diagram to the page width
     page.execute_script("document.getElementById('diagram-section').scrollIntoView()")
-    assert page.save_screenshot(str(SCREENSHOTS / "report-diagram.png"))
+    screenshot(page, "report-diagram.png")
     page.find_element(By.ID, "flow-table-filter").send_keys("storefront")
     page.execute_script("document.getElementById('flows').scrollIntoView()")
-    assert page.save_screenshot(str(SCREENSHOTS / "report-flows-filtered.png"))
-    for name in ("report-summary.png", "report-diagram.png", "report-flows-filtered.png"):
-        assert (SCREENSHOTS / name).stat().st_size > 20_000
+    screenshot(page, "report-flows-filtered.png")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_page_is_never_wider_than_the_window(page, width):
+    at_width(page, width)
+    sizes = page.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    screenshot(page, f"report-{width}.png")
+    page.execute_script("document.getElementById('flows').scrollIntoView()")
+    screenshot(page, f"report-{width}-flows.png")
+    assert sizes[0] <= sizes[1], sizes
+    # a wide table scrolls in its own box rather than being cut off
+    clipped = page.execute_script(
+        "return Array.from(document.querySelectorAll('main table')).filter(table => {"
+        " var box = table.parentElement; return box.className !== 'table-wrap' || "
+        " (table.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX !== 'auto'); }).length")
+    assert clipped == 0
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_diagram_is_whole_at_either_size(page, width):
+    at_width(page, width)
+    box = page.find_element(By.ID, "diagram")
+    page.execute_script("arguments[0].scrollIntoView()", box)
+    # actual size: as high as the drawing (no vertical cut), as wide as the page with a scroll bar
+    actual = page.execute_script(
+        "var box = arguments[0], svg = box.querySelector('svg').getBoundingClientRect();"
+        "return [box.scrollHeight, box.clientHeight, svg.width, svg.height];", box)
+    assert actual[0] <= actual[1] + 1 and actual[3] > 400, actual
+    page.execute_script("document.getElementById('diagram-section').scrollIntoView()")
+    screenshot(page, f"report-{width}-diagram-actual.png")
+    page.find_element(By.ID, "diagram-size").click()
+    fitted = page.execute_script(
+        "var box = arguments[0], svg = box.querySelector('svg').getBoundingClientRect();"
+        "return [box.scrollWidth, box.clientWidth, svg.width, svg.height];", box)
+    page.execute_script("document.getElementById('diagram-section').scrollIntoView()")
+    screenshot(page, f"report-{width}-diagram-fit.png")
+    assert fitted[0] <= fitted[1] and fitted[2] <= fitted[1]
+    # fitted to 1400 px the drawing keeps at least three quarters of its size: labels stay readable
+    if width == 1400:
+        assert fitted[2] / actual[2] >= 0.75, (fitted, actual)
+
+
+def test_the_page_says_when_by_which_version_and_with_which_parameters(page):
+    written = page.find_element(By.ID, "written").text
+    assert re.search(r"Written \d{4}-\d\d-\d\d \d\d:\d\d UTC by vdi\.firewall ", written), written
+    version = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))["version"]
+    assert page.find_element(By.ID, "version").text == version
+    parameters = {cells[0]: cells[1] for cells in page.execute_script(
+        "return Array.from(document.querySelectorAll('#parameter-table tr'))"
+        ".map(row => Array.from(row.cells).map(cell => cell.innerText));")}
+    assert parameters["Written"].endswith(f"by vdi.firewall {version}")
+    for name in ("Secure only (vdi_firewall_secure_only)", "Supplements (vdi_firewall_supplements)",
+                 "Journeys (vdi_firewall_journeys)", "Tiers (vdi_firewall_tiers)",
+                 "Symbolic ports (vdi_firewall_symbolic_ports)", "Endpoints (vdi_firewall_endpoints)"):
+        assert parameters[name], name
+    assert parameters["Journeys (vdi_firewall_journeys)"] == "checked"
+    assert "user_device" in parameters["Endpoints (vdi_firewall_endpoints)"]
+
+
+def test_documents_are_listed_by_title_and_address(page):
+    documents = rows(page, "document-table")
+    titles = {cells[0]: cells for cells in documents}
+    assert "Communication Ports Used by Citrix Technologies" in titles
+    assert titles["Communication Ports Used by Citrix Technologies"][1] == "en"
+    assert all(not cells[0].endswith(".txt") for cells in documents)  # the file name is not the title
+    references = rows(page, "reference-table")
+    assert any(cells[0] == "CTX113250" and "Required Ports" in cells[1] for cells in references)
+    links = [link.get_attribute("href") for link in page.find_elements(By.CSS_SELECTOR, "#reference-table a")]
+    assert "https://support.citrix.com/article/CTX113250" in links
+
+
+def test_warning_counts_agree(page):
+    shown = rows(page, "warning-table")
+    nav = page.find_element(By.CSS_SELECTOR, "nav a[href='#warnings']").text
+    assert nav == f"Warnings ({len(shown)})"
+    assert page.find_element(By.ID, "warning-table-count").text == f"{len(shown)} of {len(shown)} warnings shown"
+    counts = page.find_element(By.ID, "warning-counts").text
+    assert counts.startswith(f"{len(shown)} warnings, each a rule and message shared by its hosts")
+    host_total = int(re.search(r"\((\d+) warnings counted host by host\)", counts).group(1))
+    assert host_total >= len(shown)
+    card = page.find_element(By.XPATH, "//div[@class='card warn'][div[@class='label'][starts-with(., 'warnings')]]")
+    assert card.text.splitlines() == [str(len(shown)), f"WARNINGS ({host_total} ON HOSTS)"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_heading_reached_from_the_navigation_is_not_under_it(page, width):
+    at_width(page, width)
+    for anchor in ("hosts", "flows", "warnings"):
+        page.find_element(By.CSS_SELECTOR, f"nav a[href='#{anchor}']").click()
+        top, nav = page.execute_script(
+            "return [document.querySelector('#' + arguments[0] + ' h2').getBoundingClientRect().top,"
+            " document.querySelector('nav').getBoundingClientRect().height];", anchor)
+        assert page.execute_script("return window.scrollY") > 0
+        assert top >= nav, (anchor, top, nav)
+    screenshot(page, f"report-{width}-after-jump.png")
+
+
+def test_printing_shows_every_host_s_rules(page):
+    hosts = page.find_elements(By.CSS_SELECTOR, "#host-list details.host")
+    assert hosts and not any(host.get_attribute("open") for host in hosts)
+    visible = ("return Array.from(document.querySelectorAll('#host-list details.host'))"
+               ".map(host => host.querySelectorAll('table')[1].checkVisibility());")
+    assert not any(page.execute_script(visible))  # on screen the hosts start closed
+    page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert page.execute_script("return window.matchMedia('print').matches")
+        assert all(page.execute_script(visible))
+        assert not page.find_element(By.TAG_NAME, "nav").is_displayed()
+        # and without the script too: a closed host still shows its rules in print
+        page.execute_script("document.querySelector('#host-list details.host').open = false;")
+        assert all(page.execute_script(visible))
+        page.execute_script("document.getElementById('hosts').scrollIntoView()")
+        screenshot(page, "report-print-hosts.png")
+        pdf = base64.b64decode(page.execute_cdp_cmd("Page.printToPDF", {"printBackground": True})["data"])
+        assert pdf.startswith(b"%PDF")
+        path = SCREENSHOTS / "report-print.pdf"
+        path.write_bytes(pdf)
+        print(f"print: {path}")
+    finally:
+        page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    # back on screen, the hosts the printing opened are closed again
+    assert not any(page.execute_script(visible))

@@ -142,8 +142,8 @@ def test_xlsx_cells_stay_within_excel_s_limits():
 
 
 def test_xlsx_is_reproducible(planned):
-    first = report_files(*planned)[0]["change_request.xlsx"]
-    second = report_files(*planned)[0]["change_request.xlsx"]
+    first = report_files(*planned, generated="2024-01-02 03:04 UTC")[0]["change_request.xlsx"]
+    second = report_files(*planned, generated="2024-01-02 03:04 UTC")[0]["change_request.xlsx"]
     assert first == second
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
@@ -218,7 +218,9 @@ def test_html_report_is_self_contained_and_complete(planned, made):
     model = report_model(*planned)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     # nothing is loaded from elsewhere: no external src/href, a CSP that allows nothing but inline code
-    assert not re.search(r'(src|href)="(?!#|data:)', page)
+    # (links to the documents' public addresses are followed only when clicked)
+    assert not re.search(r'<(?!a )[a-z]+ [^>]*(src|href)="(?!#|data:)', page)
+    assert re.search(r'<a href="https://[^"]+" rel="noreferrer">', page)
     assert "<link rel=\"stylesheet\"" not in page and "<script src" not in page
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
     assert "default-src 'none'" in policy
@@ -233,6 +235,21 @@ def test_html_report_is_self_contained_and_complete(planned, made):
     assert '<svg width="' in page and 'class="node"' in page and "pt\"" not in page.split("<svg", 1)[1].split(">", 1)[0]
     assert "Communication Ports Used by Citrix Technologies" in page
     assert model["fingerprint"] in page
+    assert f'<span id="version">{reports.collection_version()}</span>' in page and model["generated"] in page
+    assert reports.collection_version() not in ("", "unknown")
+    assert [item["title"] for item in model["documents"]] and all(item["title"] for item in model["documents"])
+    assert any(item["id"] == "KB 832017" and item["url"].startswith("https://") for item in model["public_references"])
+
+
+def test_a_rerun_keeps_the_time_its_report_was_written(planned, tmp_path):
+    first, _notices = report_files(*planned, generated="2024-01-02 03:04 UTC")
+    write_files(str(tmp_path), first)
+    again, _notices = report_files(*planned, output_dir=str(tmp_path))
+    assert again == first  # the same plan: nothing to write
+    assert write_files(str(tmp_path), again) == {"written": [], "removed": []}
+    (tmp_path / "report.html").write_text(first["report.html"].replace("Citrix", "Citrix!"), encoding="utf-8")
+    changed, _notices = report_files(*planned, output_dir=str(tmp_path))
+    assert "2024-01-02 03:04 UTC" not in changed["report.html"]  # another report: written now
 
 
 def test_html_escapes_what_it_shows(planned):
@@ -252,7 +269,8 @@ def test_report_without_dot_says_so_on_the_page(planned, monkeypatch):
 
 
 def test_reports_are_deterministic(planned):
-    first, second = report_files(*planned)[0], report_files(*planned)[0]
+    first, second = report_files(*planned, generated="2024-01-02 03:04 UTC")[0], report_files(
+        *planned, generated="2024-01-02 03:04 UTC")[0]
     assert first == second
 
 
