@@ -142,6 +142,8 @@ def test_all_devices_rendered_and_summarised(rendered):
     expected = {f"{device}.{suffix}" for device in DEVICES.values() for suffix in ("csv", "rendered.txt")}
     assert {path.name for path in acls.iterdir()} == expected
     assert "Traceback" not in stdout
+    summary = " ".join(stdout.split())
+    assert "4 device(s)," in summary and "entries from" in summary and "rendered, no device contacted" in summary
 
 
 def device_inventory(tmp_path: Path, device: dict, zones: dict) -> Path:
