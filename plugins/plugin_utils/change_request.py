@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -23,7 +24,10 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import csv_te
 
 CHANGE_REQUEST_COLUMNS = ("change", "source", "source_hosts", "source_addresses", "destination", "destination_hosts",
                           "destination_addresses", "protocol", "ports", "flow_ids", "layer", "references",
-                          "description", "supplement_reasons", "warnings")
+                          "description", "supplement_reasons", "warnings",
+                          # for the change board to fill in: justification is prefilled, status starts as proposed
+                          "justification", "requester", "approver", "status", "expiry")
+BOARD_STATUS = "proposed"
 WARNING_COLUMNS = ("hosts", "code", "rule", "flows", "message")
 JOURNEY_COLUMNS = ("journey", "title", "journey_status", "reason", "hop", "from", "to", "protocol", "ports",
                    "feature", "hop_status", "missing", "references")
@@ -31,12 +35,16 @@ _WIDTHS = {"change": 10, "source": 30, "source_hosts": 22, "source_addresses": 3
            "destination_hosts": 22, "destination_addresses": 30, "protocol": 9, "ports": 18, "flow_ids": 28,
            "references": 50, "description": 60, "warnings": 18, "layer": 20, "supplement_reasons": 60, "hosts": 28, "code": 18, "rule": 36, "flows": 28,
            "message": 100, "item": 28, "value": 80, "journey": 30, "title": 36, "journey_status": 14,
-           "reason": 60, "hop": 5, "from": 26, "to": 26, "feature": 22, "hop_status": 12, "missing": 70}
+           "reason": 60, "hop": 5, "justification": 70, "requester": 18, "approver": 18, "status": 12,
+           "expiry": 12, "from": 26, "to": 26, "feature": 22, "hop_status": 12, "missing": 70}
 # Excel refuses cells longer than this; longer values are cut and point to the CSV.
 CELL_LIMIT = 32767
 _CUT_NOTE = " ... (cut: the whole value is in change_request.csv)"
 # Fixed ZIP entry time: the workbook's bytes depend on its content only, so reruns change nothing.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# rows with a warning: light red, as the report marks them
+_WARNING_FILL = "FDECEA"
+_ID_DIGITS = 8
 
 
 def merged_ports(texts) -> str:
@@ -99,11 +107,38 @@ def change_request_rows(flow_rows: list[dict], names: dict[str, str], references
             "warnings": " ".join(sorted({code for flow in flows for code in (warning_codes or {}).get(flow, ())})),
             "_sort": (sources, destinations, protocol, source_addresses, destination_addresses),
         })
-    rows.sort(key=lambda row: row.pop("_sort"))
-    width = max(3, len(str(len(rows))))
-    for number, row in enumerate(rows, start=1):
-        row["change"] = f"CR-{number:0{width}d}"
+    rows.sort(key=lambda row: row["_sort"])
+    identities = [(row["_sort"][0], row["_sort"][1], row["protocol"], row["ports"]) for row in rows]
+    addresses = [(row["source_addresses"], row["destination_addresses"]) for row in rows]
+    for row, change in zip(rows, change_ids(identities, addresses)):
+        row.pop("_sort")
+        row["change"] = change
+        references = f" (see {row['references']})" if row["references"] else ""
+        row["justification"] = f"{row['description']}{references}"
+        row.update(requester="", approver="", status=BOARD_STATUS, expiry="")
     return [{column: row[column] for column in CHANGE_REQUEST_COLUMNS} for row in rows]
+
+
+def _digest(identity, digits: int) -> str:
+    return "CR-" + hashlib.sha256(repr(identity).encode()).hexdigest()[:digits].upper()
+
+
+def change_ids(identities: list[tuple], addresses: list[tuple] | None = None) -> list[str]:
+    """A change id per row: CR- and 8 hex digits of a hash of the row's identity (its source and destination
+    components, protocol and ports), so that a row keeps its id however many other rows come and go.
+
+    Rows of the same identity (the same components between other addresses) add their addresses to it; two
+    identities that still give the same digits (a collision) both get longer ids: an id never names two rows."""
+    addresses = addresses or [()] * len(identities)
+    keys = [identity + (tuple(where) if identities.count(identity) > 1 else ())
+            for identity, where in zip(identities, addresses)]
+    ids = [_digest(key, _ID_DIGITS) for key in keys]
+    digits = _ID_DIGITS
+    while len(set(ids)) < len(ids):
+        digits += 4
+        counts = {change: ids.count(change) for change in ids}
+        ids = [_digest(key, digits) if counts[change] > 1 else change for change, key in zip(ids, keys)]
+    return ids
 
 
 def change_request_csv(rows: list[dict]) -> str:
@@ -139,9 +174,22 @@ def _sheet(workbook, title: str, columns, rows, first: bool = False):
             cell.alignment = wrap
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = _WIDTHS.get(column, 20)
-    sheet.freeze_panes = "A2"
+    sheet.freeze_panes = "B2" if columns and columns[0] == "change" else "A2"
     if rows:
         sheet.auto_filter.ref = sheet.dimensions
+    if "warnings" in columns:
+        fill = PatternFill("solid", fgColor=_WARNING_FILL)
+        for number, row in enumerate(rows, start=2):
+            if row.get("warnings"):
+                for cell in sheet[number]:
+                    cell.fill = fill
+    # printing: landscape, as wide as the page (any paper size), the header row on every page
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.print_options.gridLines = True
     return sheet
 
 

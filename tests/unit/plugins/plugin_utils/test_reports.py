@@ -83,17 +83,61 @@ def test_change_request_rows_merge_flows_between_the_same_addresses():
         {"f1": "Ports § StoreFront", "f2": "Ports § StoreFront", "f4": "Ports § Gateway"},
         {"f2": ["plaintext"]},
     )
-    assert [(item["change"], item["source"], item["protocol"], item["ports"]) for item in rows] == [
-        ("CR-001", "citrix_gateway", "tcp", "8080"),
-        ("CR-002", "Citrix StoreFront", "icmp", ""),
-        ("CR-003", "Citrix StoreFront", "tcp", "80,440-444"),
-        ("CR-004", "Citrix StoreFront", "udp", "53"),
+    assert [(item["source"], item["protocol"], item["ports"]) for item in rows] == [
+        ("citrix_gateway", "tcp", "8080"),
+        ("Citrix StoreFront", "icmp", ""),
+        ("Citrix StoreFront", "tcp", "80,440-444"),
+        ("Citrix StoreFront", "udp", "53"),
     ]
+    assert all(re.fullmatch(r"CR-[0-9A-F]{8}", item["change"]) for item in rows)
+    assert len({item["change"] for item in rows}) == len(rows)
     merged = rows[2]
     assert merged["flow_ids"] == "f1 f2" and merged["references"] == "Ports § StoreFront"
     assert merged["description"] == "XML service; other" and merged["warnings"] == "plaintext"
     assert merged["destination"] == "Citrix Delivery Controller" and merged["destination_addresses"] == "10.0.1.11/32"
     assert list(merged) == list(CHANGE_REQUEST_COLUMNS)
+    # the board's columns: justification prefilled, status proposed, the rest for the board to fill in
+    assert merged["justification"] == "XML service; other (see Ports § StoreFront)"
+    assert (merged["requester"], merged["approver"], merged["status"], merged["expiry"]) == ("", "", "proposed", "")
+
+
+def test_change_ids_stay_when_an_unrelated_row_is_added():
+    names = {"citrix_storefront": "Citrix StoreFront"}
+    flows = [row("f1", "citrix_storefront", "citrix_delivery_controller", "tcp", "80,443"),
+             row("f3", "citrix_storefront", "citrix_delivery_controller", "udp", "53"),
+             row("f4", "citrix_gateway", "citrix_delivery_controller", "tcp", "8080", source_addresses="10.0.5.1/32")]
+    before = {item["flow_ids"]: item["change"] for item in change_request_rows(flows, names, {})}
+    added = flows + [row("f9", "citrix_ad", "sql_server", "tcp", "1433", source_addresses="10.0.0.9/32",
+                         destination_addresses="10.0.4.10/32")]
+    after = {item["flow_ids"]: item["change"] for item in change_request_rows(added, names, {})}
+    assert len(after) == 4 and {flow: after[flow] for flow in before} == before
+    assert after["f9"] not in before.values()
+
+
+def test_change_ids_never_name_two_rows(monkeypatch):
+    identities = [(("a",), ("b",), "tcp", "443"), (("a",), ("b",), "tcp", "443"), (("c",), ("d",), "udp", "53")]
+    ids = change_request.change_ids(identities, [("10.0.0.1/32", "10.0.1.1/32"), ("10.0.0.2/32", "10.0.1.1/32"), ()])
+    assert len(set(ids)) == 3 and all(re.fullmatch(r"CR-[0-9A-F]{8}", change) for change in ids)
+    # a hash collision: every digest starts alike, the colliding ids grow until they differ
+    real = change_request._digest
+    monkeypatch.setattr(change_request, "_digest",
+                        lambda identity, digits: "CR-" + "0" * 8 + real(identity, digits)[3:][8:])
+    ids = change_request.change_ids(identities[1:])
+    assert len(set(ids)) == 2 and all(len(change) > len("CR-") + 8 for change in ids)
+
+
+def test_xlsx_prints_landscape_and_marks_the_rows_with_warnings(made):
+    workbook = openpyxl.load_workbook(io.BytesIO(made[0]["change_request.xlsx"]))
+    sheet = workbook["Change request"]
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize is None
+    assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
+    assert sheet.freeze_panes == "B2"
+    header = [cell.value for cell in sheet[1]]
+    warnings = header.index("warnings")
+    marked = [line[0].fill.fgColor.rgb.endswith("FDECEA") for line in sheet.iter_rows(min_row=2)]
+    flagged = [bool(line[warnings].value) for line in sheet.iter_rows(min_row=2)]
+    assert marked == flagged and any(flagged) and not all(flagged)
 
 
 @pytest.mark.parametrize(
@@ -123,7 +167,7 @@ def test_change_request_csv_and_xlsx_carry_the_same_rows(planned, made):
     values = [[cell if cell is not None else "" for cell in line] for line in sheet.iter_rows(values_only=True)]
     assert values[0] == list(CHANGE_REQUEST_COLUMNS)
     assert values[1:] == [[item[column] for column in CHANGE_REQUEST_COLUMNS] for item in rows]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == sheet.dimensions
+    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == sheet.dimensions
     warnings = list(workbook["Warnings"].iter_rows(values_only=True))
     assert warnings[0] == ("hosts", "code", "rule", "flows", "message") and len(warnings) > 1
     about = dict(workbook["About"].iter_rows(min_row=2, values_only=True))
