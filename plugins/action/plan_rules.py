@@ -96,8 +96,11 @@ class ActionModule(ActionBase):
                 whole = plan_hosts(topology, None, strict=strict) if limited else plans
                 flow_rows = deployment_flows(topology, whole)
                 files = plan_files(plans, flow_rows, journeys)
+                # the zone devices' ACLs too: a network-only inventory still gets a report of its devices
+                device_names = inventory_devices(task_vars)
+                devices = device_results(task_vars, catalog, topology, flow_rows, device_names) if device_names else None
                 reports, notices = report_files(topology, whole, flow_rows, journeys=journeys,
-                                                output_dir=args["output_dir"])
+                                                output_dir=args["output_dir"], devices=devices)
                 files.update(reports)
                 # another host's plan stays unless that host has left the inventory (or, unlimited, the plan)
                 keep = set(inventory_hosts) if limited else set(plans)

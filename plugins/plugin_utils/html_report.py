@@ -242,6 +242,7 @@ def _summary(model: dict) -> str:
         _card(len(model["warnings"]), f"warnings ({summary['warnings']} on hosts)", warn=bool(model["warnings"])),
         _card(summary["unresolved"], "unresolved flows", warn=bool(summary["unresolved"])),
         _card(summary.get("supplement_flows", 0), "supplement flows"),
+        *((_card(len(model["devices"]), "zone devices"),) if model.get("devices") else ()),
         *((_card(model["journey_summary"]["journeys_broken"], "journeys broken",
                  warn=bool(model["journey_summary"]["journeys_broken"])),) if model.get("journeys_checked") else ()),
     ))
@@ -496,6 +497,43 @@ def _hosts(model: dict) -> str:
     )
 
 
+_DENY = ' class="missing"'
+
+
+def _devices(model: dict) -> str:
+    devices = model.get("devices") or []
+    if not devices:
+        return ""
+    parts = []
+    for device in devices:
+        zones = "".join(f"<tr><td>{_e(zone['name'])}</td><td>{_e(zone['interface'])}</td>"
+                        f"<td>{_addresses(zone['cidrs'])}</td></tr>" for zone in device["zones"])
+        entries = "".join(
+            f"<tr{_DENY if entry['action'] == 'deny' else ''}><td><code>{_e(entry['acl'])}</code></td>"
+            f"<td class=\"num\">{_e(entry['sequence'])}</td><td>{_e(entry['action'])}</td><td>{_e(entry['protocol'])}</td>"
+            f"<td class=\"addr\">{_e(entry['source'])}</td><td class=\"addr\">{_e(entry['destination'])}</td>"
+            f"<td class=\"ports\">{_e(entry['destination_port'])}</td>"
+            f"<td>{_e(entry['source_zone'])} → {_e(entry['destination_zone'])}</td>"
+            f"<td>{_e(entry['description'])}<div class=\"small\">{_e(entry['flows'])}</div></td></tr>"
+            for entry in device["entries"])
+        warnings = ("<ul class=\"plain\">" + "".join(f"<li>{_tags(['warning'], 'warn')} {_e(item)}</li>"
+                                                       for item in device["warnings"]) + "</ul>") if device["warnings"] else ""
+        counts = f"{len(device['zones'])} zones, {len(device['entries'])} ACL entries ({device['permits']} permit)"
+        parts.append(
+            f'<details class="host device filter-item" id="device-{_e(device["name"])}"><summary>{_e(device["name"])} '
+            f'<span class="small">— {_e(device["platform"])} {_e(device["network_os"])} — {_e(counts)}</span></summary>'
+            f"{warnings}<table><thead><tr><th>Zone</th><th>Interface</th><th>Addresses</th></tr></thead>"
+            f"<tbody>{zones}</tbody></table>"
+            '<table class="sortable"><thead><tr><th>ACL</th><th>Seq.</th><th>Action</th><th>Protocol</th><th>Source</th>'
+            "<th>Destination</th><th>Port</th><th>Zones</th><th>Why</th></tr></thead>"
+            f"<tbody>{entries}</tbody></table></details>")
+    return ('<section id="devices"><h2>Zone devices</h2><p class="small">The firewalls and routers between the '
+            "inventory's zones, with the ACL entries vdi.firewall.device_acls makes for them from the same flows "
+            "(management access of the controller, the flows between the zones, the final deny).</p>"
+            + _filter_box("device-list", "Filter devices by name, zone or address", "devices")
+            + f'<div id="device-list">{"".join(parts)}</div></section>')
+
+
 def _unresolved(model: dict) -> str:
     items = model["unresolved"]
     if not items:
@@ -568,6 +606,7 @@ def render_html(model: dict) -> str:
           if model.get("journeys_checked") else ()),
         ("warnings", f"Warnings ({len(model['warnings'])})"),
         ("diagram-section", "Diagram"), ("flows", "Flow matrix"), ("hosts", "Hosts"),
+        *((("devices", f"Devices ({len(model['devices'])})"),) if model.get("devices") else ()),
         *((("unresolved", "Unresolved"),) if model["unresolved"] else ()),
         *((("not-planned", f"Not planned ({len(model['not_planned'])})"),) if model.get("not_planned") else ()),
         ("documents", "Documents")))
@@ -584,7 +623,7 @@ def render_html(model: dict) -> str:
         '<a href="#parameters">plan parameters</a></p></header>'
         f"<nav>{nav}</nav><main>"
         + _wrap_tables(_summary(model) + _journeys(model) + _warnings(model) + _diagram(model) + _flows(model)
-                       + _hosts(model) + _unresolved(model) + _not_planned(model) + _documents(model))
+                       + _hosts(model) + _devices(model) + _unresolved(model) + _not_planned(model) + _documents(model))
         + "</main><footer>Self-contained page: no network access is needed to read, filter or print it. "
         "The plan fingerprint is the SHA-256 of the planned rules (first 16 hex digits): the same plan always "
         f"gives the same fingerprint.</footer><script>{_JS}</script></body></html>\n"

@@ -164,11 +164,31 @@ def _sources(topology, flow_ids) -> tuple[list[dict], list[dict]]:
     return document_list, references
 
 
+def _devices(devices: dict[str, dict] | None) -> list[dict]:
+    """The zone devices (devices.device_results) as the report shows them: zones and ACL entries."""
+    result = []
+    for name, device in sorted((devices or {}).items()):
+        entries = [{key: str(entry.get(key, "")) for key in (
+            "acl", "afi", "sequence", "action", "protocol", "source", "destination", "destination_port", "kind",
+            "source_zone", "destination_zone", "flows", "description")} for entry in device.get("entries", ())]
+        result.append({
+            "name": name, "platform": device.get("platform", ""), "network_os": device.get("network_os", ""),
+            "zones": [{"name": zone["name"], "cidrs": list(zone["cidrs"]), "interface": zone.get("interface") or ""}
+                      for zone in device.get("zones", ())],
+            "entries": entries,
+            "permits": sum(1 for entry in entries if entry["action"] == "permit"),
+            "warnings": [str(item.get("message", item)) if isinstance(item, dict) else str(item)
+                         for item in device.get("warnings", ())],
+        })
+    return result
+
+
 def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journeys: list[dict] | None = None,
-                 generated: str | None = None) -> dict:
+                 generated: str | None = None, devices: dict[str, dict] | None = None) -> dict:
     """Everything the HTML report and the change-request exports show, as plain data.
 
-    generated: when the plan is written (written_at), shown on the page and in the workbook."""
+    generated: when the plan is written (written_at), shown on the page and in the workbook; devices: the
+    zone devices' ACLs (devices.device_results), shown with their zones and entries."""
     catalog = topology.catalog
     names = {component: topology.component_name(component) for component in catalog.components}
     flow_ids = sorted({row["flow_id"] for row in flow_rows})
@@ -269,7 +289,9 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
         "warnings": sorted(grouped_warnings.values(), key=lambda item: (item["code"], item["rule"], item["message"])),
         "unresolved": sorted(grouped_unresolved.values(), key=lambda item: (item["flow"], item["direction"])),
         # inventory hosts in no VDI group, with the groups that look like typos of known ones
-        "not_planned": list(getattr(topology, "not_planned", ())),
+        # (a zone device is in no VDI group by design: it is listed with the devices)
+        "not_planned": [item for item in getattr(topology, "not_planned", ()) if item["host"] not in (devices or {})],
+        "devices": _devices(devices),
         "host_groups": sorted(host_groups.values(), key=lambda item: (item["component_names"], item["hosts"][0]["name"])),
         "documents": documents,
         "public_references": public_references,
@@ -285,16 +307,17 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
 
 def report_files(topology, plans: dict[str, dict], flow_rows: list[dict], dot: str = "dot",
                  journeys: list[dict] | None = None, output_dir: str | None = None,
-                 generated: str | None = None) -> tuple[dict, list[str]]:
+                 generated: str | None = None, devices: dict[str, dict] | None = None) -> tuple[dict, list[str]]:
     """report.html, change_request.csv and change_request.xlsx; plus notices for what could not be made.
 
     A missing Graphviz leaves the diagram out (the page says so); a missing openpyxl leaves the XLSX out.
     journeys (journeys.check_journeys) adds the Journeys section of the page and sheet of the workbook.
     generated is the time the files say they were written (default now); when output_dir holds the same
-    report but for that time, its time is kept and a rerun changes nothing.
+    report but for that time, its time is kept and a rerun changes nothing. devices (devices.device_results)
+    adds the zone devices with their zones and ACL entries.
     """
     notices = []
-    model = report_model(topology, plans, flow_rows, journeys, generated)
+    model = report_model(topology, plans, flow_rows, journeys, generated, devices)
     try:
         model["diagram"]["svg"] = render_svg(diagram_dot(model["diagram"]["nodes"], model["diagram"]["edges"]), dot)
     except VdiFirewallError as exc:
@@ -315,7 +338,9 @@ def _render(model: dict) -> tuple[dict, list[str]]:
     warnings = [dict(item, hosts=" ".join(item["hosts"]), flows=" ".join(item["flows"])) for item in model["warnings"]]
     about = [("products", ", ".join(model["products"])), ("plan fingerprint", model["fingerprint"]),
              ("written", f"{model['generated']} by vdi.firewall {model['version']}"),
-             ("hosts planned", str(model["summary"]["hosts"])), ("change-request rows", str(len(model["change_request"]))),
+             ("hosts planned", str(model["summary"]["hosts"])),
+             *((("zone devices", ", ".join(item["name"] for item in model["devices"])),) if model["devices"] else ()),
+             ("change-request rows", str(len(model["change_request"]))),
              ("warnings", f"{len(model['warnings'])} (grouped over hosts), {model['summary']['warnings']} on hosts"),
              ("secure only", "on" if model["settings"]["secure_only"] else "off"),
              ("supplements", f"on: {model['summary'].get('supplement_flows', 0)} supplement flow(s) planned, marked in "

@@ -290,3 +290,31 @@ def test_printing_shows_every_host_s_rules(page):
         page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     # back on screen, the hosts the printing opened are closed again
     assert not any(page.execute_script(visible))
+
+
+@pytest.fixture(scope="module", name="network_report")
+def fixture_network_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("network-report")
+    result = run("ansible-playbook", "-i", str(ROOT / "examples/citrix_network/inventory.yml"), "vdi.firewall.plan",
+                 "-e", f"vdi_firewall_output_dir={out}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out / "report.html"
+
+
+def test_a_network_only_inventory_reports_its_devices(browser, network_report):
+    page = browser
+    page.set_window_size(800, 1000)
+    page.get(network_report.as_uri())
+    devices = page.find_elements(By.CSS_SELECTOR, "#device-list details.device")
+    assert {device.get_attribute("id") for device in devices} == {"device-fw-ios", "device-fw-eos", "device-fw-junos",
+                                                                  "device-fw-nxos"}
+    assert page.find_element(By.CSS_SELECTOR, "nav a[href='#devices']").text == "Devices (4)"
+    assert not page.find_elements(By.ID, "not-planned")  # a device is not a host left out
+    devices[0].find_element(By.TAG_NAME, "summary").click()
+    text = devices[0].text
+    for zone in ("users", "dmz", "servers", "vdi", "admin"):
+        assert zone in text
+    assert "permit" in text and "deny" in text
+    assert page.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    page.execute_script("document.getElementById('devices').scrollIntoView()")
+    screenshot(page, "report-network-only-800.png")
