@@ -121,4 +121,4 @@ def test_change_request_csv_is_plain_csv(ras):
     header = next(csv.reader(io.StringIO(text)))
     assert header == ["change", "source", "source_hosts", "source_addresses", "destination", "destination_hosts",
                       "destination_addresses", "protocol", "ports", "flow_ids", "layer", "references", "description",
-                      "supplement_reasons", "warnings"]
+                      "supplement_reasons", "warnings", "justification", "requester", "approver", "status", "expiry"]
