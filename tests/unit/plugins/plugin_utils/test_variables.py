@@ -22,7 +22,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.variables import (
 ROOT = Path(__file__).resolve().parents[4]
 # names in the docs that are not variables: firewalld policies the collection owns
 # and the typos the planning guide shows as examples of what is warned about
-NOT_VARIABLES = {"vdi_firewall_in", "vdi_firewall_out", "vdi_firewall_adress"}
+NOT_VARIABLES = {"vdi_firewall_in", "vdi_firewall_out", "vdi_firewall_adress", "vdi_firewall_secure_onyl"}
 
 
 @pytest.mark.parametrize(("typo", "meant"), [
