@@ -3,6 +3,7 @@
 """Test listeners for the molecule scenarios: `listener.py tcp/80 udp/1494 ...`.
 
 TCP: accept, send one line, close. UDP: echo every datagram back to its sender.
+Each port listens on IPv6 and IPv4 (one dual-stack socket), or on IPv4 alone where IPv6 is off.
 """
 
 from __future__ import annotations
@@ -28,15 +29,33 @@ def serve_udp(server: socket.socket) -> None:
         server.sendto(data, peer)
 
 
+def bind(kind: int, port: int) -> socket.socket:
+    """A socket on every address of the port: dual-stack when the host has IPv6, else IPv4 only."""
+    try:
+        server = socket.socket(socket.AF_INET6, kind)
+    except OSError:
+        server = None
+    if server is not None:
+        try:
+            server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            server.bind(("::", port))
+            return server
+        except OSError:
+            server.close()
+    server = socket.socket(socket.AF_INET, kind)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("0.0.0.0", port))
+    return server
+
+
 def main() -> None:
     """Bind every protocol/port argument first (so the service is ready once one port answers), then serve."""
     servers = []
     for spec in sys.argv[1:]:
         protocol, port = spec.split("/")
         kind = socket.SOCK_STREAM if protocol == "tcp" else socket.SOCK_DGRAM
-        server = socket.socket(socket.AF_INET, kind)
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("0.0.0.0", int(port)))
+        server = bind(kind, int(port))
         if protocol == "tcp":
             server.listen(64)
         servers.append((serve_tcp if protocol == "tcp" else serve_udp, server))
