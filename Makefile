@@ -47,7 +47,7 @@ benchmark-firewalld: setup
 ## ansible-test sanity, and the molecule scenarios (root: podman containers, real packets).
 test: unit lint sanity molecule
 
-## The Linux backends in podman containers: the firewalld and nftables molecule scenarios.
+## The Linux backends in podman containers: the firewalld, nftables and zones molecule scenarios.
 molecule: setup
 	scripts/molecule.sh
 

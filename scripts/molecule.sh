@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the molecule scenarios against local podman containers:
-#   scripts/molecule.sh [SCENARIO...]       default: firewalld nftables
+#   scripts/molecule.sh [SCENARIO...]       default: firewalld nftables zones
 # Prepares podman (scripts/podman-setup.sh), builds the Debian 12 image once
 # (scripts/build-image.sh), then runs `molecule test` for each scenario and prints its duration.
 # Needs root (podman with fixed container addresses, firewalls inside the containers).
@@ -23,7 +23,7 @@ scripts/podman-setup.sh
 scripts/build-image.sh
 
 scenarios=("$@")
-[ "${#scenarios[@]}" -gt 0 ] || scenarios=(firewalld nftables)
+[ "${#scenarios[@]}" -gt 0 ] || scenarios=(firewalld nftables zones)
 summary=()
 for scenario in "${scenarios[@]}"; do
   started=$(date +%s)
