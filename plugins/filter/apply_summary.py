@@ -47,7 +47,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: One line per backend, for example C(firewalld: 3 host(s), 2 changed (rules added 5, removed 1)).
+  description: "One line per backend, for example C(firewalld: 3 host(s), 2 changed (rules added 5, removed 1))."
   type: list
   elements: str
 """

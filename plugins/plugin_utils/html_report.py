@@ -516,8 +516,8 @@ def _devices(model: dict) -> str:
             f"<td>{_e(entry['source_zone'])} → {_e(entry['destination_zone'])}</td>"
             f"<td>{_e(entry['description'])}<div class=\"small\">{_e(entry['flows'])}</div></td></tr>"
             for entry in device["entries"])
-        warnings = ("<ul class=\"plain\">" + "".join(f"<li>{_tags(['warning'], 'warn')} {_e(item)}</li>"
-                                                       for item in device["warnings"]) + "</ul>") if device["warnings"] else ""
+        items = "".join(f"<li>{_tags(['warning'], 'warn')} {_e(item)}</li>" for item in device["warnings"])
+        warnings = f'<ul class="plain">{items}</ul>' if device["warnings"] else ""
         counts = f"{len(device['zones'])} zones, {len(device['entries'])} ACL entries ({device['permits']} permit)"
         parts.append(
             f'<details class="host device filter-item" id="device-{_e(device["name"])}"><summary>{_e(device["name"])} '

@@ -30,8 +30,8 @@ def apply_summary(hostvars, hosts, active_hosts, check_mode: bool = False) -> li
         variables = hostvars[host] if host in hostvars else {}
         chosen = variables.get("__vdi_firewall_apply_chosen") or {}
         name = chosen.get("name") if isinstance(chosen, dict) else None
-        row = rows.setdefault(name or "(not reached)", {"hosts": 0, "changed": 0, "added": 0, "removed": 0,
-                                                         "counted": False, "failed": 0})
+        row = rows.setdefault(name or "(not reached)",
+                              {"hosts": 0, "changed": 0, "added": 0, "removed": 0, "counted": False, "failed": 0})
         row["hosts"] += 1
         if host not in active_hosts:
             row["failed"] += 1

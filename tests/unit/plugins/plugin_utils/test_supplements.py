@@ -245,7 +245,7 @@ def test_document_rows_stay_literal(shipped, flow_id, source, destination, proto
     ],
 )
 def test_corrections_are_supplements_that_say_what_they_correct(shipped, flow_id, corrects, source, destination,
-                                                                 protocols, ports):
+                                                                protocols, ports):
     flow = {flow.id: flow for flow in shipped.flows}[flow_id]
     assert flow.supplement and flow.corrects == corrects
     assert (flow.source, flow.destination, flow.protocols, flow.ports) == (source, destination, protocols, ports)
