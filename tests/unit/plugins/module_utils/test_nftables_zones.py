@@ -291,11 +291,12 @@ def _nft_in_private_netns():
 @pytest.mark.skipif(not _nft_in_private_netns(), reason="needs root, nft and unshare (a private network namespace)")
 def test_the_kernel_loads_the_ruleset_and_lists_it_the_same_after_a_reload():
     text = rendered(build(), log_drop=True)
-    script = ("set -e; nft -c -f - <<'EOF'\n" + text + "EOF\n"
+    script = ("set -e; first=$(mktemp); trap 'rm -f \"$first\"' EXIT\n"
+              "nft -c -f - <<'EOF'\n" + text + "EOF\n"
               "nft -f - <<'EOF'\n" + text + "EOF\n"
-              "nft -s list table inet vdi_firewall_zones > /tmp/.vdi_zones_first\n"
+              "nft -s list table inet vdi_firewall_zones > \"$first\"\n"
               "nft -f - <<'EOF'\n" + text + "EOF\n"
-              "nft -s list table inet vdi_firewall_zones; cat /tmp/.vdi_zones_first >&2; rm -f /tmp/.vdi_zones_first\n")
+              "nft -s list table inet vdi_firewall_zones; cat \"$first\" >&2\n")
     done = subprocess.run(["unshare", "-n", "sh", "-c", script], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert live_digest(done.stdout) == live_digest(done.stderr)
