@@ -53,6 +53,41 @@ options:
     type: list
     elements: dict
     default: []
+  management_controller:
+    description:
+      - Management access from the Ansible controller, kept open like O(management) and in addition
+        to it. The address is the controller's as this host sees it - the first field of
+        C(SSH_CLIENT) in the module's environment, as a /32 or /128 - so that no facts need to be
+        gathered for it.
+      - Without C(SSH_CLIENT) (a local, container or other connection that is not SSH)
+        O(management_controller.fallback) decides.
+      - The same outcome as the P(vdi.firewall.management_entries#filter) filter without CIDRs and
+        with C(ssh_client=ansible_facts.env.SSH_CLIENT); the P(vdi.firewall.firewalld#role) role
+        uses it when no management CIDRs are set and the host's facts were not gathered.
+    type: dict
+    suboptions:
+      port:
+        description: The management port.
+        type: int
+        required: true
+      protocol:
+        description: Its transport.
+        type: str
+        choices: [tcp, udp]
+        default: tcp
+      fallback:
+        description:
+          - Without C(SSH_CLIENT) - V(any) keeps the port open from every IPv4 and IPv6 address,
+            V(none) adds no entry, V(fail) fails before anything is applied.
+        type: str
+        choices: [any, none, fail]
+        default: any
+  service_status:
+    description:
+      - Also read the state of C(firewalld.service) from systemd (one C(systemctl show)) and return
+        it as RV(service), so that a caller starts or enables firewalld only when it needs to.
+    type: bool
+    default: false
   restrict_outbound:
     description:
       - When false (the default), outbound traffic is not restricted - outbound rules are left out and
@@ -71,8 +106,8 @@ options:
     default: present
 notes:
   - Needs a running firewalld (1.0 or later, for policies) and its Python bindings for the Python
-    that runs the module (C(python3-firewall) on Debian, Ubuntu and RHEL 9); without either it fails
-    and says which is missing.
+    that runs the module (C(python3-firewall) on Debian, Ubuntu and RHEL 9); without either it fails,
+    says which is missing and returns RV(unavailable).
   - Zones keep what they already allow (for example the C(ssh) and C(dhcpv6-client) services of the
     C(public) zone); the owned policies add the rules on top. Remove services from zones yourself if
     they should not be reachable.
@@ -161,8 +196,32 @@ ignored_rules:
   type: list
   elements: str
   sample: [vdi-out-tcp-citrix_delivery_controller]
+management:
+  description: The management entries applied - O(management) and the one from O(management_controller).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{protocol: tcp, port: 22, remote_addresses: [192.0.2.10/32]}]
+service:
+  description:
+    - The state of C(firewalld.service) - C(active) (running) and C(enabled) (started at boot, in a
+      state that systemd_service with C(enabled=true) leaves as it is); both null when systemd could
+      not be asked.
+  returned: when O(service_status) is true and the rules are valid
+  type: dict
+  sample: {active: true, enabled: true}
+unavailable:
+  description:
+    - Why the module failed before it could read firewalld - V(bindings) (no C(firewall.client) for
+      the Python that runs the module) or V(firewalld) (firewalld not running or not reachable on
+      D-Bus). The P(vdi.firewall.firewalld#role) role then installs or starts firewalld and applies
+      again.
+  returned: on those failures
+  type: str
+  sample: firewalld
 """
 
+import os
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -174,6 +233,11 @@ from ansible_collections.vdi.firewall.plugins.module_utils.firewalld_policy impo
     policies_text,
     read_states,
     apply_plan,
+)
+from ansible_collections.vdi.firewall.plugins.module_utils.linux_host import (
+    controller_management,
+    read_units,
+    unit_state,
 )
 from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import (
     RuleError,
@@ -192,6 +256,9 @@ except ImportError:
 else:
     HAS_FIREWALL = True
     FIREWALL_IMPORT_ERROR = None
+
+
+SERVICE = "firewalld.service"
 
 
 class FirewalldClient:
@@ -259,29 +326,50 @@ def main():
         argument_spec={
             "rules": {"type": "list", "elements": "dict", "default": []},
             "management": {"type": "list", "elements": "dict", "default": []},
+            "management_controller": {
+                "type": "dict",
+                "options": {
+                    "port": {"type": "int", "required": True},
+                    "protocol": {"type": "str", "choices": ["tcp", "udp"], "default": "tcp"},
+                    "fallback": {"type": "str", "choices": ["any", "none", "fail"], "default": "any"},
+                },
+            },
+            "service_status": {"type": "bool", "default": False},
             "restrict_outbound": {"type": "bool", "default": False},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
         supports_check_mode=True,
     )
     present = module.params["state"] == "present"
+    entries = []
     try:
         rules = normalize_rules(module.params["rules"]) if present else []
-        management = normalize_management(module.params["management"]) if present else []
+        if present:
+            entries = list(module.params["management"] or [])
+            entries += controller_management(module.params["management_controller"], os.environ)
+        management = normalize_management(entries)
         desired = desired_policies(rules, management, module.params["restrict_outbound"], present)
     except RuleError as exc:
         module.fail_json(msg=f"vdi.firewall.firewalld_rules: {exc}; nothing was applied")
+
+    # What the caller may act on: firewalld's unit state, and why firewalld could not be read.
+    extra = {}
+    if module.params["service_status"]:
+        units = read_units(module, [SERVICE])
+        extra["service"] = unit_state(units.get(SERVICE) if units is not None else None)
 
     if not HAS_FIREWALL:
         module.fail_json(
             msg=missing_required_lib("firewalld's Python bindings (firewall.client)", reason="to talk to firewalld")
             + " Install the python3-firewall package for the Python that runs this module.",
             exception=FIREWALL_IMPORT_ERROR,
+            unavailable="bindings",
+            **extra,
         )
     try:
         _check_rich_rules(desired.rich_rules_by_rule)
     except RuleError as exc:
-        module.fail_json(msg=f"vdi.firewall.firewalld_rules: {exc}; nothing was applied")
+        module.fail_json(msg=f"vdi.firewall.firewalld_rules: {exc}; nothing was applied", **extra)
 
     try:
         client = FirewalldClient()
@@ -289,7 +377,9 @@ def main():
     except (ConnectionError, dbus.exceptions.DBusException, FirewallError) as exc:
         module.fail_json(
             msg=f"vdi.firewall.firewalld_rules: firewalld is not running or not reachable ({exc}); "
-            "start it (systemctl start firewalld) and run again. Nothing was applied."
+            "start it (systemctl start firewalld) and run again. Nothing was applied.",
+            unavailable="firewalld",
+            **extra,
         )
 
     plan = plan_changes(desired.policies, permanent, runtime)
@@ -301,6 +391,8 @@ def main():
         "removed": plan.removed,
         "reloaded": plan.reload,
         "ignored_rules": desired.ignored_rules,
+        "management": entries,
+        **extra,
     }
     if module._diff:
         before = policies_text(permanent)

@@ -48,6 +48,48 @@ options:
     type: list
     elements: dict
     default: []
+  management_controller:
+    description:
+      - Management access from the Ansible controller, accepted like O(management) and in addition
+        to it. The address is the controller's as this host sees it - the first field of
+        C(SSH_CLIENT) in the module's environment, as a /32 or /128 - so that no facts need to be
+        gathered for it.
+      - Without C(SSH_CLIENT) (a local, container or other connection that is not SSH)
+        O(management_controller.fallback) decides.
+      - The same outcome as the P(vdi.firewall.management_entries#filter) filter without CIDRs and
+        with C(ssh_client=ansible_facts.env.SSH_CLIENT); the P(vdi.firewall.nftables#role) role
+        uses it when no management CIDRs are set and the host's facts were not gathered.
+    type: dict
+    suboptions:
+      port:
+        description: The management port.
+        type: int
+        required: true
+      protocol:
+        description: Its transport.
+        type: str
+        choices: [tcp, udp]
+        default: tcp
+      fallback:
+        description:
+          - Without C(SSH_CLIENT) - V(any) accepts the port from every IPv4 and IPv6 address,
+            V(none) adds no entry, V(fail) fails before anything is applied.
+        type: str
+        choices: [any, none, fail]
+        default: any
+  fail_beside_firewalld:
+    description:
+      - Fail before anything else, changing nothing, when C(firewalld.service) is active - firewalld
+        manages nftables itself. Read with C(systemctl show); a host without systemd passes.
+    type: bool
+    default: false
+  boot_status:
+    description:
+      - Also tell whether the ruleset is loaded at boot, as RV(boot) - whether C(nftables.service) is
+        enabled, which ruleset it loads (the file after C(-f) in its C(ExecStart)) and whether that
+        file includes O(path). Read only; the P(vdi.firewall.nftables#role) role acts on it.
+    type: bool
+    default: false
   restrict_outbound:
     description:
       - When false (the default), the output chain accepts everything and outbound rules are left out.
@@ -71,8 +113,10 @@ options:
     choices: [present, absent]
     default: present
 notes:
-  - Needs the C(nft) command (package C(nftables)) and the C(CAP_NET_ADMIN) capability (root).
-  - Do not run it on a host where firewalld is running - firewalld manages nftables itself.
+  - Needs the C(nft) command (package C(nftables)) and the C(CAP_NET_ADMIN) capability (root);
+    without C(nft) it fails and returns RV(unavailable).
+  - Do not run it on a host where firewalld is running - firewalld manages nftables itself
+    (O(fail_beside_firewalld) refuses to).
 attributes:
   check_mode:
     support: full
@@ -139,6 +183,26 @@ ignored_rules:
   type: list
   elements: str
   sample: [vdi-out-tcp-citrix_delivery_controller]
+management:
+  description: The management entries accepted - O(management) and the one from O(management_controller).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{protocol: tcp, port: 22, remote_addresses: [192.0.2.10/32]}]
+boot:
+  description:
+    - Whether the ruleset is loaded at boot, as it was before the run - C(enabled) (C(nftables.service)
+      is enabled, in a state that systemd_service with C(enabled=true) leaves as it is; null when
+      systemd could not be asked), C(ruleset) (the file C(nftables.service) loads, null when unknown)
+      and C(included) (whether that file has the line C(include "PATH") for O(path)).
+  returned: when O(boot_status) is true and the rules are valid
+  type: dict
+  sample: {enabled: true, ruleset: /etc/nftables.conf, included: true}
+unavailable:
+  description: V(nft) when the module failed because the C(nft) command is missing.
+  returned: on that failure
+  type: str
+  sample: nft
 """
 
 import os
@@ -146,6 +210,13 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.vdi.firewall.plugins.module_utils.linux_host import (
+    controller_management,
+    exec_start_file,
+    has_line,
+    read_units,
+    unit_state,
+)
 from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import (
     RuleError,
     normalize_management,
@@ -161,6 +232,8 @@ from ansible_collections.vdi.firewall.plugins.module_utils.nftables_ruleset impo
 )
 
 PREFIX = "vdi.firewall.nftables_rules"
+FIREWALLD = "firewalld.service"
+NFTABLES = "nftables.service"
 
 
 def _read(path):
@@ -168,6 +241,14 @@ def _read(path):
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except FileNotFoundError:
+        return None
+
+
+def _read_if_readable(path):
+    """A file's text, or None when it cannot be read (the caller then acts as if the line were missing)."""
+    try:
+        return _read(path)
+    except (OSError, UnicodeDecodeError):
         return None
 
 
@@ -200,6 +281,16 @@ def main():
             "rules": {"type": "list", "elements": "dict", "default": []},
             "management": {"type": "list", "elements": "dict", "default": []},
             "restrict_outbound": {"type": "bool", "default": False},
+            "management_controller": {
+                "type": "dict",
+                "options": {
+                    "port": {"type": "int", "required": True},
+                    "protocol": {"type": "str", "choices": ["tcp", "udp"], "default": "tcp"},
+                    "fallback": {"type": "str", "choices": ["any", "none", "fail"], "default": "any"},
+                },
+            },
+            "fail_beside_firewalld": {"type": "bool", "default": False},
+            "boot_status": {"type": "bool", "default": False},
             "path": {"type": "path", "default": "/etc/nftables.d/vdi_firewall.nft"},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
@@ -208,17 +299,42 @@ def main():
     path = module.params["path"]
     present = module.params["state"] == "present"
     restrict_outbound = module.params["restrict_outbound"]
+    units = None
+    if module.params["fail_beside_firewalld"] or module.params["boot_status"]:
+        units = read_units(module, [FIREWALLD, NFTABLES])
+    if module.params["fail_beside_firewalld"] and unit_state((units or {}).get(FIREWALLD))["active"]:
+        module.fail_json(
+            msg=f"{PREFIX}: firewalld is running on this host and manages nftables itself; use the "
+            "vdi.firewall.firewalld role on this host, or stop and disable firewalld first. Nothing was changed."
+        )
+    entries = []
     try:
         rules = normalize_rules(module.params["rules"]) if present else []
-        management = normalize_management(module.params["management"]) if present else []
+        if present:
+            entries = list(module.params["management"] or [])
+            entries += controller_management(module.params["management_controller"], os.environ)
+        management = normalize_management(entries)
     except RuleError as exc:
         module.fail_json(msg=f"{PREFIX}: {exc}; nothing was applied")
     ignored = [rule.name for rule in rules if rule.direction == "out" and not restrict_outbound]
     ruleset = render_ruleset(rules, management, restrict_outbound) if present else ""
 
+    # Whether the ruleset is loaded at boot, for the caller to act on (read before any change).
+    extra = {}
+    if module.params["boot_status"]:
+        service = (units or {}).get(NFTABLES)
+        boot_ruleset = exec_start_file(service)
+        extra["boot"] = {
+            "enabled": unit_state(service if units is not None else None)["enabled"],
+            "ruleset": boot_ruleset,
+            "included": bool(boot_ruleset) and has_line(_read_if_readable(boot_ruleset), f'include "{path}"'),
+        }
+
     nft = module.get_bin_path("nft")
     if not nft:
-        module.fail_json(msg=f"{PREFIX}: the nft command was not found; install the nftables package")
+        module.fail_json(
+            msg=f"{PREFIX}: the nft command was not found; install the nftables package", unavailable="nft", **extra
+        )
 
     file_ruleset, recorded_digest = split_persisted(_read(path))
     listing = _live_table(module, nft)
@@ -235,6 +351,8 @@ def main():
         "loaded": changed and present,
         "live_table_matched": live_matched,
         "ignored_rules": ignored,
+        "management": entries,
+        **extra,
     }
     if module._diff:
         before = file_ruleset or ""

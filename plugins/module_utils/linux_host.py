@@ -1,0 +1,155 @@
+# Copyright (c) vdi.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the Linux backends' modules read from the host itself, so that their roles need no facts.
+
+- The controller's address for the management access: the first field of SSH_CLIENT in the
+  module's environment (the value `ansible_facts.env.SSH_CLIENT` would hold), with the same
+  fallbacks as the vdi.firewall.management_entries filter.
+- The state of systemd units (`systemctl show`): whether firewalld runs and is enabled, whether
+  nftables.service is enabled and which ruleset it loads at boot.
+
+Pure Python, no Ansible imports: modules call it on the target, tests call it directly.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shlex
+from typing import Any, Mapping
+
+from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import RuleError
+
+FALLBACKS = ("any", "none", "fail")
+ANY = ["0.0.0.0/0", "::/0"]
+# What `systemctl is-enabled` calls enabled for good: the states in which systemd_service, asked
+# for enabled=true, changes nothing. Any other state (disabled, masked, enabled-runtime, indirect,
+# alias, not found, ...) means the role's service task has something to do.
+ENABLED_STATES = ("enabled", "static", "generated", "transient")
+UNIT_PROPERTIES = ("Id", "LoadState", "ActiveState", "UnitFileState", "ExecStart")
+
+
+def controller_address(ssh_client: Any) -> str | None:
+    """The controller's address as /32 or /128 from SSH_CLIENT ('ADDRESS CLIENT_PORT SERVER_PORT')."""
+    if not ssh_client or not str(ssh_client).split():
+        return None
+    text = str(ssh_client).split()[0].split("%")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError as exc:
+        raise RuleError(f"SSH_CLIENT {ssh_client!r} does not start with an IP address") from exc
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return f"{address}/{address.max_prefixlen}"
+
+
+def controller_management(spec: Mapping[str, Any] | None, environ: Mapping[str, str]) -> list[dict]:
+    """The management entry for the controller: from SSH_CLIENT in `environ`, else the fallback.
+
+    `spec` is {port, protocol, fallback}; None gives no entry. The same outcome as the
+    vdi.firewall.management_entries filter without CIDRs and with ssh_client=SSH_CLIENT.
+    """
+    if spec is None:
+        return []
+    protocol = spec.get("protocol") or "tcp"
+    fallback = spec.get("fallback") or "any"
+    if protocol not in ("tcp", "udp"):
+        raise RuleError(f"management_controller: 'protocol' must be tcp or udp, got {protocol!r}")
+    if fallback not in FALLBACKS:
+        raise RuleError(f"management_controller: 'fallback' must be one of {', '.join(FALLBACKS)}, got {fallback!r}")
+    port = spec.get("port")
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise RuleError(f"management_controller: 'port' {port!r} is not a port number (1-65535)")
+    address = controller_address(environ.get("SSH_CLIENT"))
+    if address:
+        addresses = [address]
+    elif fallback == "any":
+        addresses = list(ANY)
+    elif fallback == "none":
+        return []
+    else:
+        raise RuleError(
+            "no management CIDRs are set and the controller's address is unknown (no SSH_CLIENT: "
+            "not connected over SSH); set vdi_firewall_management_cidrs"
+        )
+    return [{"protocol": protocol, "port": port, "remote_addresses": addresses}]
+
+
+def show_command(systemctl: str, units: list[str]) -> list[str]:
+    """The one `systemctl show` command that reads every unit `parse_show` needs."""
+    return [systemctl, "show", "--property=" + ",".join(UNIT_PROPERTIES), "--", *units]
+
+
+def parse_show(text: str, units: list[str]) -> dict[str, dict[str, str]]:
+    """`systemctl show` output (one block per unit, in the order asked) as {unit: {property: value}}."""
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            if current:
+                blocks.append(current)
+                current = {}
+            continue
+        key, _sep, value = line.partition("=")
+        current[key] = value
+    if current:
+        blocks.append(current)
+    by_unit: dict[str, dict[str, str]] = {}
+    for unit, block in zip(units, blocks):
+        by_unit[unit] = block
+    return by_unit
+
+
+def unit_state(properties: Mapping[str, str] | None) -> dict[str, bool | None]:
+    """{active, enabled} of one unit; None for both when systemd could not be asked."""
+    if properties is None:
+        return {"active": None, "enabled": None}
+    return {
+        "active": properties.get("ActiveState") == "active",
+        "enabled": properties.get("LoadState") != "not-found" and properties.get("UnitFileState") in ENABLED_STATES,
+    }
+
+
+def exec_start_file(properties: Mapping[str, str] | None) -> str | None:
+    """The file a unit's ExecStart loads with `-f FILE` (`nft -f /etc/nftables.conf`), if any.
+
+    systemctl prints ExecStart as `{ path=/usr/sbin/nft ; argv[]=/usr/sbin/nft -f /etc/nftables.conf ; ... }`.
+    """
+    if not properties:
+        return None
+    value = properties.get("ExecStart") or ""
+    marker = "argv[]="
+    if marker not in value:
+        return None
+    argv_text = value.split(marker, 1)[1].split(" ; ", 1)[0]
+    try:
+        argv = shlex.split(argv_text)
+    except ValueError:
+        return None
+    for index, argument in enumerate(argv[:-1]):
+        if argument in ("-f", "--file"):
+            return argv[index + 1]
+    for argument in argv:
+        if argument.startswith("--file="):
+            return argument.split("=", 1)[1]
+    return None
+
+
+def has_line(text: str | None, line: str) -> bool:
+    """Whether `text` has `line` as a whole line, as ansible.builtin.lineinfile compares lines."""
+    if text is None:
+        return False
+    return any(current.rstrip("\r") == line for current in text.split("\n"))
+
+
+def read_units(module: Any, units: list[str]) -> dict[str, dict[str, str]] | None:
+    """{unit: properties} from one `systemctl show`; None without systemctl or when it fails.
+
+    `module` is the AnsibleModule (get_bin_path, run_command).
+    """
+    systemctl = module.get_bin_path("systemctl")
+    if not systemctl:
+        return None
+    rc, out, _err = module.run_command(show_command(systemctl, units))
+    if rc != 0:
+        return None
+    return parse_show(out, units)
