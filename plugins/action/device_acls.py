@@ -9,49 +9,21 @@ from ansible.utils.display import Display
 
 from ansible_collections.vdi.firewall.plugins.module_utils._device_acls_argspec import DEVICE_ACLS_ARGUMENT_SPEC
 from ansible_collections.vdi.firewall.plugins.plugin_utils.acl import (
-    DeviceInput,
     acl_files,
     build_device_acls,
     catalog_texts,
     normalise_options,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils.devices import device_input, is_device
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host_inputs, plain, planner_settings
+from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host_inputs, planner_settings
 from ansible_collections.vdi.firewall.plugins.plugin_utils.platforms import host_platform
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import build_topology, deployment_flows, plan_hosts
 from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import stale_files
 from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import write_files
 
 display = Display()
-
-DEVICE_VARIABLES = {
-    "network_os": "ansible_network_os",
-    "zones": "vdi_firewall_zones",
-    "device_zones": "vdi_firewall_device_zones",
-    "address": "vdi_firewall_address",
-    "ansible_host": "ansible_host",
-    "connection": "ansible_connection",
-    "port": "ansible_port",
-    "management_cidrs": "vdi_firewall_management_cidrs",
-    "zone_firewall": "vdi_firewall_zone_firewall",
-}
-
-
-def _device_input(name: str, variables) -> DeviceInput:
-    values = {field: plain(variables.get(variable)) if variable in variables else None
-              for field, variable in DEVICE_VARIABLES.items()}
-    return DeviceInput(name=name, **values)
-
-
-def is_device(variables, host: str) -> bool:
-    """A device between zones: its platform is network, vdi_firewall_backend says network_acl, or it is a
-    Linux router with a zone firewall (vdi_firewall_zone_firewall)."""
-    if str(variables.get("vdi_firewall_backend") or "") == "network_acl":
-        return True
-    if variables.get("vdi_firewall_zone_firewall") not in (None, ""):
-        return True
-    return host_platform(variables, host) == "network"
 
 
 def _stale(output_dir: str, inventory_hosts) -> list[str]:
@@ -96,7 +68,7 @@ class ActionModule(ActionBase):
             hosts = {host: {"addresses": list(addresses), "platform": host_platform(hostvars[host], host)}
                      for host, addresses in topology.host_addresses.items()}
             devices = build_device_acls(
-                [_device_input(name, hostvars[name]) for name in names],
+                [device_input(name, hostvars[name]) for name in names],
                 rows, hosts, options, references, descriptions,
             )
             changes = {"written": [], "removed": []}

@@ -72,19 +72,17 @@ class ActionModule(ActionBase):
             unknown = unknown_variables(vdi_variable_names(task_vars))
             summary["not_planned"] = topology.not_planned
             summary["unknown_variables"] = unknown
+            # the whole deployment, once: a limited run's journeys and reports still see every host and device
+            whole = plan_hosts(topology, None) if limited else plans
+            device_names = inventory_devices(task_vars)
+            flow_rows = deployment_flows(topology, whole) if device_names or args.get("output_dir") else []
+            devices = device_results(task_vars, catalog, topology, flow_rows, device_names) if device_names else None
+            summary["zone_devices"] = device_names
             journeys = None
             if _journeys_on(task_vars, args):
-                # every end of a hop is checked, also the hosts a limited run does not plan
-                journey_plans = plan_hosts(topology, None) if limited else plans
-                # and on every zone device between its ends, with the ACLs vdi.firewall.device_acls makes
-                device_names = inventory_devices(task_vars)
-                checks = None
-                if device_names:
-                    checks = device_checks(device_results(task_vars, catalog, topology,
-                                                          deployment_flows(topology, journey_plans), device_names))
-                summary["zone_devices"] = device_names
-                journeys = check_journeys(topology, journey_plans, load_journeys(catalog, args.get("journeys_dir")),
-                                          devices=checks)
+                # every hop at both host ends and on every zone device between them
+                journeys = check_journeys(topology, whole, load_journeys(catalog, args.get("journeys_dir")),
+                                          devices=device_checks(devices) if devices else None)
             summary.update(summarise_journeys(journeys or []))
             failure = strict_failure(journeys or []) if strict else None
             if failure:
@@ -92,13 +90,9 @@ class ActionModule(ActionBase):
             probes = all_probe_targets(catalog, plans, topology.symbolic_ports or None) if args["probes"] else {}
             changes = {"written": [], "removed": []}
             if args.get("output_dir"):
-                # the deployment-wide files always describe the whole deployment, even for a limited run
-                whole = plan_hosts(topology, None, strict=strict) if limited else plans
-                flow_rows = deployment_flows(topology, whole)
+                # the deployment-wide files describe the whole deployment, its zone devices included (a
+                # network-only inventory still gets a report of its devices)
                 files = plan_files(plans, flow_rows, journeys)
-                # the zone devices' ACLs too: a network-only inventory still gets a report of its devices
-                device_names = inventory_devices(task_vars)
-                devices = device_results(task_vars, catalog, topology, flow_rows, device_names) if device_names else None
                 reports, notices = report_files(topology, whole, flow_rows, journeys=journeys,
                                                 output_dir=args["output_dir"], devices=devices)
                 files.update(reports)

@@ -49,10 +49,15 @@ _RANGE = re.compile(r"^(\d+)-(\d+)$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+def collection_path(*parts: str) -> str:
+    """A path inside the collection this file belongs to (Ansible does not load a collection's vars/)."""
+    collection_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(collection_root, *parts)
+
+
 def default_catalog_dir() -> str:
     """Return vars/catalog of the collection this file belongs to."""
-    collection_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return os.path.join(collection_root, "vars", "catalog")
+    return collection_path("vars", "catalog")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.acl import (
     catalog_texts,
     normalise_options,
 )
+from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import plain
 from ansible_collections.vdi.firewall.plugins.plugin_utils.platforms import host_platform
 
 DEVICE_VARIABLES = {
@@ -36,14 +37,6 @@ DEVICE_VARIABLES = {
 PERMITTING = frozenset(("flow", "management"))
 
 
-def _plain(value):
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
-
-
 def is_device(variables, host: str) -> bool:
     """A device between zones (see the module's docstring)."""
     if str(variables.get("vdi_firewall_backend") or "") == "network_acl":
@@ -55,7 +48,7 @@ def is_device(variables, host: str) -> bool:
 
 def device_input(name: str, variables) -> DeviceInput:
     """A device's inputs for the ACL builder, from its variables."""
-    values = {field: _plain(variables.get(variable)) if variable in variables else None
+    values = {field: plain(variables.get(variable)) if variable in variables else None
               for field, variable in DEVICE_VARIABLES.items()}
     return DeviceInput(name=name, **values)
 

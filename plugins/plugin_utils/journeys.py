@@ -85,6 +85,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
     PROTOCOLS,
     Catalog,
     PortRange,
+    collection_path,
     parse_port_value,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
@@ -110,8 +111,7 @@ _URL = re.compile(r"^https?://\S+$")
 
 def default_journeys_dir() -> str:
     """Return vars/journeys of the collection this file belongs to."""
-    collection_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return os.path.join(collection_root, "vars", "journeys")
+    return collection_path("vars", "journeys")
 
 
 @dataclass(frozen=True)
@@ -355,14 +355,11 @@ def hop_ports(catalog: Catalog, hop: Hop, overrides: dict | None = None) -> list
     """The hop's ports, one list of ranges per port spec (symbolic names resolved with the run's values)."""
     result = []
     for port in hop.ports:
-        if isinstance(port, int):
-            result.append([PortRange(port, port)])
-        elif _RANGE.match(port):
-            start, end = (int(part) for part in port.split("-"))
-            result.append([PortRange(start, end)])
-        else:
+        if isinstance(port, str) and port in catalog.symbolic_ports:
             value = (overrides or {}).get(port, catalog.symbolic_ports[port]["default"])
             result.append(parse_port_value(value, f"symbolic port '{port}'"))
+        else:
+            result.append(parse_port_value([port], f"hop port {port!r}"))
     return result
 
 
