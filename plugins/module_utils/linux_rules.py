@@ -7,10 +7,17 @@ Pure Python, no Ansible imports: modules call it on the target, tests call it di
 
 from __future__ import annotations
 
-import ipaddress
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
+
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
+    VdiFirewallError,
+    collapse_networks,
+    parse_port_range,
+    port_texts,
+)
 
 PROTOCOLS = ("tcp", "udp", "icmp", "icmpv6", "vrrp", "gre", "esp")
 PORT_PROTOCOLS = ("tcp", "udp")
@@ -21,8 +28,19 @@ NAME_PATTERN = re.compile(r"^[a-z0-9_+.-]+$")
 FAMILY_ONLY = {"icmp": 4, "icmpv6": 6}
 
 
-class RuleError(ValueError):
+class RuleError(VdiFirewallError, ValueError):
     """A rule or management entry that cannot be applied; the message names the entry and the key."""
+
+
+@contextmanager
+def _as_rule_error() -> Iterator[None]:
+    """The ports-and-addresses library's errors as RuleError, which the modules report."""
+    try:
+        yield
+    except RuleError:
+        raise
+    except VdiFirewallError as exc:
+        raise RuleError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -54,46 +72,16 @@ class Rule:
         return self.ipv4 if family == 4 else self.ipv6
 
 
-def _port_range(value: Any, where: str) -> tuple[int, int]:
-    """Parse 80, '80' or '1000-2000' into (low, high)."""
-    if isinstance(value, bool):
-        raise RuleError(f"{where}: {value!r} is not a port or port range")
-    text = str(value).strip()
-    match = re.fullmatch(r"(\d{1,5})(?:-(\d{1,5}))?", text)
-    if not match:
-        raise RuleError(f"{where}: {value!r} is not a port or port range (use 443 or '1000-2000')")
-    low = int(match.group(1))
-    high = int(match.group(2) or low)
-    if not 1 <= low <= high <= 65535:
-        raise RuleError(f"{where}: {value!r} is outside 1-65535 or its range is reversed")
-    return low, high
-
-
 def merge_ports(values: Iterable[Any], where: str) -> tuple[str, ...]:
     """Ports and ranges merged where they overlap or touch, sorted: ('80', '443', '1000-2000')."""
-    ranges = sorted(_port_range(value, where) for value in values)
-    merged: list[list[int]] = []
-    for low, high in ranges:
-        if merged and low <= merged[-1][1] + 1:
-            merged[-1][1] = max(merged[-1][1], high)
-        else:
-            merged.append([low, high])
-    return tuple(str(low) if low == high else f"{low}-{high}" for low, high in merged)
+    with _as_rule_error():
+        return port_texts(parse_port_range(value, where) for value in values)
 
 
 def split_addresses(values: Iterable[Any], where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Addresses and CIDRs collapsed per family: (('10.0.0.0/23',), ('fd00::/64',))."""
-    networks: dict[int, list] = {4: [], 6: []}
-    for value in values:
-        try:
-            network = ipaddress.ip_network(str(value).strip(), strict=True)
-        except ValueError as exc:
-            raise RuleError(f"{where}: {value!r} is not an IPv4/IPv6 address or CIDR ({exc})") from exc
-        networks[network.version].append(network)
-    return tuple(
-        tuple(str(network) for network in ipaddress.collapse_addresses(networks[family]))
-        for family in (4, 6)
-    )
+    with _as_rule_error():
+        return collapse_networks(values, where)
 
 
 def _string_list(rule: dict, key: str, where: str) -> list:

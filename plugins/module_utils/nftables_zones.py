@@ -21,7 +21,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
+
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
+    VdiFirewallError,
+    parse_cidr,
+    parse_ports,
+    port_texts,
+)
 
 from ansible_collections.vdi.firewall.plugins.module_utils.nftables_ruleset import comment as _comment
 
@@ -44,13 +53,23 @@ ICMPV6_TYPES = ("nd-neighbor-solicit", "nd-neighbor-advert", "packet-too-big", "
 DEVICE_ZONE = "(device)"
 # a Linux interface name (IFNAMSIZ - 1 characters), optionally ending in * to match every name with that prefix
 _INTERFACE = re.compile(r"^[A-Za-z0-9_.:@+-]{1,15}\*?$")
-_PORTS = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_ .,:;+/()=>-]")
 LOG_PREFIX_MAX = 127
 
 
-class ZoneError(ValueError):
+class ZoneError(VdiFirewallError, ValueError):
     """A zone or entry that cannot be rendered; the message names it."""
+
+
+@contextmanager
+def _as_zone_error() -> Iterator[None]:
+    """The ports-and-addresses library's errors as ZoneError, which the module reports."""
+    try:
+        yield
+    except ZoneError:
+        raise
+    except VdiFirewallError as exc:
+        raise ZoneError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -101,10 +120,8 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def _network(value, where: str) -> str:
-    try:
-        return str(ipaddress.ip_network(str(value).strip(), strict=False))
-    except ValueError as exc:
-        raise ZoneError(f"{where}: {value!r} is not an IPv4/IPv6 address or CIDR") from exc
+    with _as_zone_error():
+        return parse_cidr(value, where)
 
 
 def normalize_zones(zones) -> list[Zone]:
@@ -160,32 +177,12 @@ def _check_zones(zones: list[Zone]) -> None:
 def _ports(value, where: str) -> tuple[str, ...]:
     if value in (None, "", []):
         return ()
-    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
-    ports = []
-    for item in items:
-        text = str(item).strip()
-        match = _PORTS.match(text)
-        if isinstance(item, bool) or not match:
-            raise ZoneError(f"{where}: {item!r} is not a port or port range (443 or 1000-2000)")
-        low, high = int(match.group(1)), int(match.group(2) or match.group(1))
-        if not 0 <= low <= high <= 65535:
-            raise ZoneError(f"{where}: {item!r} is outside 0-65535 or its range is reversed")
-        ports.append((low, high))
-    return tuple(str(low) if low == high else f"{low}-{high}" for low, high in sorted(set(ports)))
+    with _as_zone_error():
+        return port_texts(parse_ports(value, where))
 
 
 def _merge_ports(values) -> tuple[str, ...]:
-    ranges = []
-    for value in values:
-        low, _dash, high = value.partition("-")
-        ranges.append((int(low), int(high or low)))
-    merged: list[list[int]] = []
-    for low, high in sorted(ranges):
-        if merged and low <= merged[-1][1] + 1:
-            merged[-1][1] = max(merged[-1][1], high)
-        else:
-            merged.append([low, high])
-    return tuple(str(low) if low == high else f"{low}-{high}" for low, high in merged)
+    return port_texts(values)
 
 
 def _entry(entry, index: int, zones: dict[str, Zone]):

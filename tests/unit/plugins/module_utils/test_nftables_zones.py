@@ -253,7 +253,7 @@ def test_chain_names_stay_unique_and_valid():
            "destination_zone": "b"}], "are of different address families"),
         ([{"name": "a", "cidrs": ["10.1.0.0/24"]}, {"name": "b", "cidrs": ["10.2.0.0/24"]}],
          [{"protocol": "tcp", "source": "10.1.0.1", "destination": "10.2.0.1", "source_zone": "a",
-           "destination_zone": "b", "destination_ports": "443-80"}], "outside 0-65535 or its range is reversed"),
+           "destination_zone": "b", "destination_ports": "443-80"}], "outside 1-65535 or reversed"),
         ([{"name": "a", "cidrs": ["10.1.0.0/24"]}, {"name": "b", "cidrs": ["10.2.0.0/24"]}],
          [{"kind": "permit", "protocol": "tcp", "source": "10.1.0.1", "destination": "10.2.0.1"}],
          "entry #1: kind 'permit' is not one of"),
