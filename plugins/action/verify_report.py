@@ -4,10 +4,10 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
+from typing import Any
 
 from ansible_collections.vdi.firewall.plugins.module_utils._argspecs import VERIFY_REPORT_ARGUMENT_SPEC
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._action_base import VdiActionBase
 from ansible_collections.vdi.firewall.plugins.plugin_utils.journeys import summarise_verified, verify_journeys
 from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import write_files
 from ansible_collections.vdi.firewall.plugins.plugin_utils.verify import flow_outcomes, report_files, result_rows
@@ -25,16 +25,12 @@ def _results_of(registered):
     return None
 
 
-class ActionModule(ActionBase):
+class ActionModule(VdiActionBase):
     """Collect the probe results of the play's hosts, write them, and fail when a flow failed."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
+    ARGUMENT_SPEC = VERIFY_REPORT_ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(argument_spec=VERIFY_REPORT_ARGUMENT_SPEC)
+    def act(self, result, args, task_vars):
         hostvars = task_vars.get("hostvars") or {}
         hosts = args["hosts"] or task_vars.get("ansible_play_hosts_all") or []
         results_by_host, not_probed = {}, []
@@ -49,7 +45,7 @@ class ActionModule(ActionBase):
         rows = result_rows(results_by_host)
         outcomes = flow_outcomes(rows)
         failed_flows = sorted(flow for flow, outcome in outcomes.items() if not outcome["passed"])
-        summary = {
+        summary: dict[str, Any] = {
             "hosts_probed": len(results_by_host),
             "hosts_not_probed": not_probed,
             "probes": len(rows),
@@ -61,14 +57,11 @@ class ActionModule(ActionBase):
         journeys = verify_journeys(args["journeys"], rows) if args.get("journeys") is not None else None
         if journeys is not None:
             summary.update(summarise_verified(journeys))
-        changes = {"written": [], "removed": []}
+        changes: dict[str, list[str]] = {"written": [], "removed": []}
         if args.get("output_dir"):
-            try:
-                changes = write_files(args["output_dir"], report_files(rows, outcomes, summary, journeys),
-                                      check_mode=self._task.check_mode)
-            except VdiFirewallError as exc:
-                result.update(failed=True, msg=f"vdi.firewall.verify_report: {exc}")
-                return result
+            # a file that cannot be written fails the task (VdiActionBase)
+            changes = write_files(args["output_dir"], report_files(rows, outcomes, summary, journeys),
+                                  check_mode=self._task.check_mode)
         result.update(changed=bool(changes["written"]), summary=summary, flows=outcomes, files_written=changes["written"],
                       journeys=journeys or [])
         failure = ""
