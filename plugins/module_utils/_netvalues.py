@@ -77,6 +77,8 @@ def parse_port_range(value: Any, where: str) -> PortRange:
         start = end = int(text)
     else:
         raise VdiFirewallError(f"{where}: {text!r} is not a port number or an 'a-b' range (443 or '1000-2000')")
+    if start == end and not PORT_MIN <= start <= PORT_MAX:
+        raise VdiFirewallError(f"{where}: {text!r} is not a port number ({PORT_MIN}-{PORT_MAX})")
     if not PORT_MIN <= start <= end <= PORT_MAX:
         raise VdiFirewallError(f"{where}: {text!r} is outside {PORT_MIN}-{PORT_MAX} or reversed")
     return PortRange(start, end)
@@ -252,7 +254,7 @@ def parse_network(value: Any, where: str) -> Network:
         try:
             loose = ipaddress.ip_network(text, strict=False)
         except ValueError:
-            raise VdiFirewallError(f"{where}: {text!r} is not an IPv4/IPv6 address or CIDR") from exc
+            raise VdiFirewallError(f"{where}: {text!r} is not an IP address or CIDR") from exc
         address = text.split("/", 1)[0]
         raise VdiFirewallError(
             f"{where}: {text!r} has host bits set; write {loose} for the network or "
@@ -370,3 +372,18 @@ class AddressSet:
     def is_every_address(self) -> bool:
         """Whether the set is every IPv4 and every IPv6 address."""
         return self.ipv4 == ("0.0.0.0/0",) and self.ipv6 == ("::/0",)
+
+
+def controller_address(ssh_client: Any) -> str | None:
+    """The controller's address as /32 or /128 from SSH_CLIENT ('ADDRESS CLIENT_PORT SERVER_PORT')."""
+    if not ssh_client or not str(ssh_client).split():
+        return None
+    text = str(ssh_client).split()[0].split("%")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError as exc:
+        raise VdiFirewallError(f"SSH_CLIENT {ssh_client!r} does not start with an IP address") from exc
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        mapped = address.ipv4_mapped
+        return f"{mapped}/{mapped.max_prefixlen}"
+    return f"{address}/{address.max_prefixlen}"

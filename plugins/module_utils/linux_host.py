@@ -13,10 +13,11 @@ Pure Python, no Ansible imports: modules call it on the target, tests call it di
 
 from __future__ import annotations
 
-import ipaddress
 import shlex
 from typing import Any, Mapping
 
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import VdiFirewallError, parse_port
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import controller_address as _controller_address
 from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import RuleError
 
 FALLBACKS = ("any", "none", "fail")
@@ -30,16 +31,10 @@ UNIT_PROPERTIES = ("Id", "LoadState", "ActiveState", "UnitFileState", "ExecStart
 
 def controller_address(ssh_client: Any) -> str | None:
     """The controller's address as /32 or /128 from SSH_CLIENT ('ADDRESS CLIENT_PORT SERVER_PORT')."""
-    if not ssh_client or not str(ssh_client).split():
-        return None
-    text = str(ssh_client).split()[0].split("%")[0]
     try:
-        address = ipaddress.ip_address(text)
-    except ValueError as exc:
-        raise RuleError(f"SSH_CLIENT {ssh_client!r} does not start with an IP address") from exc
-    if address.version == 6 and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return f"{address}/{address.max_prefixlen}"
+        return _controller_address(ssh_client)
+    except VdiFirewallError as exc:
+        raise RuleError(str(exc)) from None
 
 
 def controller_management(spec: Mapping[str, Any] | None, environ: Mapping[str, str]) -> list[dict]:
@@ -57,8 +52,12 @@ def controller_management(spec: Mapping[str, Any] | None, environ: Mapping[str, 
     if fallback not in FALLBACKS:
         raise RuleError(f"management_controller: 'fallback' must be one of {', '.join(FALLBACKS)}, got {fallback!r}")
     port = spec.get("port")
-    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+    if isinstance(port, bool) or not isinstance(port, int):
         raise RuleError(f"management_controller: 'port' {port!r} is not a port number (1-65535)")
+    try:
+        port = parse_port(port, "management_controller: 'port'")
+    except VdiFirewallError as exc:
+        raise RuleError(str(exc)) from None
     address = controller_address(environ.get("SSH_CLIENT"))
     if address:
         addresses = [address]

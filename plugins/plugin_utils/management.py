@@ -4,45 +4,27 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
+    controller_address,
+    parse_cidr,
+    parse_port,
+)
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+
+__all__ = ["ANY", "FALLBACKS", "controller_address", "management_entries"]
 
 FALLBACKS = ("any", "none", "fail")
 ANY = ["0.0.0.0/0", "::/0"]
 
 
 def _port(value: Any) -> int:
-    try:
-        port = int(value)
-    except (TypeError, ValueError):
-        port = 0
-    if isinstance(value, bool) or not 1 <= port <= 65535:
-        raise VdiFirewallError(f"management port {value!r} is not a port number (1-65535)")
-    return port
+    return parse_port(value, "management port")
 
 
 def _cidr(text: str, where: str) -> str:
-    try:
-        network = ipaddress.ip_network(str(text).strip(), strict=True)
-    except ValueError as exc:
-        raise VdiFirewallError(f"{where}: {text!r} is not an IPv4/IPv6 address or CIDR ({exc})") from exc
-    return str(network)
-
-
-def controller_address(ssh_client: str | None) -> str | None:
-    """The controller's address as /32 or /128 from SSH_CLIENT ('ADDRESS CLIENT_PORT SERVER_PORT')."""
-    if not ssh_client or not str(ssh_client).split():
-        return None
-    text = str(ssh_client).split()[0].split("%")[0]
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError as exc:
-        raise VdiFirewallError(f"SSH_CLIENT {ssh_client!r} does not start with an IP address") from exc
-    if address.version == 6 and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return f"{address}/{address.max_prefixlen}"
+    return parse_cidr(text, where)
 
 
 def management_entries(

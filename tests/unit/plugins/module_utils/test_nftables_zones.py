@@ -238,7 +238,7 @@ def test_chain_names_stay_unique_and_valid():
     [
         ([], [], "zones: expected a non-empty list"),
         ([{"name": "a"}], [], "zone 'a': 'cidrs' must be a non-empty list of CIDRs"),
-        ([{"name": "a", "cidrs": ["10.1.0.300/24"]}], [], "zone 'a' cidrs: '10.1.0.300/24' is not an IPv4/IPv6 address"),
+        ([{"name": "a", "cidrs": ["10.1.0.300/24"]}], [], "zone 'a' cidrs: '10.1.0.300/24' is not an IP address"),
         ([{"name": "a", "cidrs": ["10.1.0.0/24"], "interface": "GigabitEthernet0/1"}], [],
          "zone 'a': interface 'GigabitEthernet0/1' is not a Linux interface name"),
         ([{"name": "a", "cidrs": ["10.1.0.0/16"]}, {"name": "b", "cidrs": ["10.1.2.0/24"]}], [],

@@ -37,7 +37,7 @@ def test_fallback_none_adds_nothing():
     ("kwargs", "message"),
     [
         ({"cidrs": [], "port": 22, "fallback": "fail"}, "controller's address is unknown"),
-        ({"cidrs": ["10.0.0.1/24"], "port": 22}, "management CIDR: '10.0.0.1/24' is not"),
+        ({"cidrs": ["10.0.0.1/24"], "port": 22}, "management CIDR: '10.0.0.1/24' has host bits set"),
         ({"cidrs": "10.0.0.0/24", "port": 22}, "must be a list"),
         ({"cidrs": [], "port": 0}, "is not a port number"),
         ({"cidrs": [], "port": "ssh"}, "is not a port number"),
