@@ -29,59 +29,9 @@ description:
   - If firewalld refuses a policy, the policies written so far are restored and the runtime is not
     touched; if the reload fails, the previous policies are restored and reloaded. The host keeps
     its previous rules either way.
+extends_documentation_fragment:
+  - vdi.firewall.linux_rules
 options:
-  rules:
-    description:
-      - The host's rules. Each is a dictionary with C(name) (unique, characters C([a-z0-9_+.-])),
-        C(direction) (C(in) or C(out)), C(protocol) (C(tcp), C(udp), C(icmp), C(icmpv6), C(vrrp),
-        C(gre) or C(esp)), C(local_ports) and C(remote_ports) (lists of ports and C(a-b) ranges;
-        empty means any port), C(remote_addresses) (IPv4 and IPv6 addresses or CIDRs; never empty,
-        C(0.0.0.0/0) and C(::/0) for any address), and optionally C(flows) and C(description).
-        Other keys are ignored.
-      - Inbound rules match C(local_ports) as destination ports; outbound rules match
-        C(remote_ports) as destination ports. A rule with both local and remote ports cannot be
-        expressed as a rich rule and fails.
-      - C(icmp) rules apply to their IPv4 addresses only, C(icmpv6) rules to their IPv6 addresses only.
-    type: list
-    elements: dict
-    default: []
-  management:
-    description:
-      - Management access that is always kept open, before any rule, for example the SSH port from the
-        Ansible controller. Each entry is C(protocol) (C(tcp) or C(udp), default C(tcp)), C(port) and
-        C(remote_addresses) (never empty).
-    type: list
-    elements: dict
-    default: []
-  management_controller:
-    description:
-      - Management access from the Ansible controller, kept open like O(management) and in addition
-        to it. The address is the controller's as this host sees it - the first field of
-        C(SSH_CLIENT) in the module's environment, as a /32 or /128 - so that no facts need to be
-        gathered for it.
-      - Without C(SSH_CLIENT) (a local, container or other connection that is not SSH)
-        O(management_controller.fallback) decides.
-      - The same outcome as the P(vdi.firewall.management_entries#filter) filter without CIDRs and
-        with C(ssh_client=ansible_facts.env.SSH_CLIENT); the P(vdi.firewall.firewalld#role) role
-        uses it when no management CIDRs are set and the host's facts were not gathered.
-    type: dict
-    suboptions:
-      port:
-        description: The management port.
-        type: int
-        required: true
-      protocol:
-        description: Its transport.
-        type: str
-        choices: [tcp, udp]
-        default: tcp
-      fallback:
-        description:
-          - Without C(SSH_CLIENT) - V(any) keeps the port open from every IPv4 and IPv6 address,
-            V(none) adds no entry, V(fail) fails before anything is applied.
-        type: str
-        choices: [any, none, fail]
-        default: any
   service_status:
     description:
       - Also read the state of C(firewalld.service) from systemd (one C(systemctl show)) and return
@@ -111,6 +61,7 @@ notes:
   - Zones keep what they already allow (for example the C(ssh) and C(dhcpv6-client) services of the
     C(public) zone); the owned policies add the rules on top. Remove services from zones yourself if
     they should not be reachable.
+  - A rule with both local and remote ports cannot be expressed as a rich rule and fails (O(rules)).
 attributes:
   check_mode:
     support: full
@@ -118,10 +69,6 @@ attributes:
   diff_mode:
     support: full
     description: Shows both owned policies before and after, one rich rule per line.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on the Linux host whose firewall it manages.
 seealso:
   - module: vdi.firewall.nftables_rules
   - module: ansible.posix.firewalld

@@ -25,58 +25,10 @@ description:
     loaded again.
   - A ruleset that C(nft -c) rejects is never loaded - the previous table and O(path) stay as they
     were. The kernel applies the load as one transaction, so it also applies whole or not at all.
+extends_documentation_fragment:
+  - vdi.firewall.linux_rules
+  - vdi.firewall.nftables_table
 options:
-  rules:
-    description:
-      - The host's rules. Each is a dictionary with C(name) (unique, characters C([a-z0-9_+.-])),
-        C(direction) (C(in) or C(out)), C(protocol) (C(tcp), C(udp), C(icmp), C(icmpv6), C(vrrp),
-        C(gre) or C(esp)), C(local_ports) and C(remote_ports) (lists of ports and C(a-b) ranges;
-        empty means any port), C(remote_addresses) (IPv4 and IPv6 addresses or CIDRs; never empty,
-        C(0.0.0.0/0) and C(::/0) for any address), and optionally C(flows) and C(description).
-        Other keys are ignored.
-      - Inbound rules match C(local_ports) as destination ports and C(remote_ports) as source ports;
-        outbound rules the other way round.
-      - C(icmp) rules apply to their IPv4 addresses only, C(icmpv6) rules to their IPv6 addresses only.
-    type: list
-    elements: dict
-    default: []
-  management:
-    description:
-      - Management access that is always accepted, before any rule, for example the SSH port from the
-        Ansible controller. Each entry is C(protocol) (C(tcp) or C(udp), default C(tcp)), C(port) and
-        C(remote_addresses) (never empty).
-    type: list
-    elements: dict
-    default: []
-  management_controller:
-    description:
-      - Management access from the Ansible controller, accepted like O(management) and in addition
-        to it. The address is the controller's as this host sees it - the first field of
-        C(SSH_CLIENT) in the module's environment, as a /32 or /128 - so that no facts need to be
-        gathered for it.
-      - Without C(SSH_CLIENT) (a local, container or other connection that is not SSH)
-        O(management_controller.fallback) decides.
-      - The same outcome as the P(vdi.firewall.management_entries#filter) filter without CIDRs and
-        with C(ssh_client=ansible_facts.env.SSH_CLIENT); the P(vdi.firewall.nftables#role) role
-        uses it when no management CIDRs are set and the host's facts were not gathered.
-    type: dict
-    suboptions:
-      port:
-        description: The management port.
-        type: int
-        required: true
-      protocol:
-        description: Its transport.
-        type: str
-        choices: [tcp, udp]
-        default: tcp
-      fallback:
-        description:
-          - Without C(SSH_CLIENT) - V(any) accepts the port from every IPv4 and IPv6 address,
-            V(none) adds no entry, V(fail) fails before anything is applied.
-        type: str
-        choices: [any, none, fail]
-        default: any
   fail_beside_firewalld:
     description:
       - Fail before anything else, changing nothing, when C(firewalld.service) is active - firewalld
@@ -106,28 +58,11 @@ options:
       - Its directory is created when missing.
     type: path
     default: /etc/nftables.d/vdi_firewall.nft
-  state:
-    description:
-      - V(present) loads and persists the table; V(absent) deletes the table and O(path).
-    type: str
-    choices: [present, absent]
-    default: present
 notes:
-  - Needs the C(nft) command (package C(nftables)) and the C(CAP_NET_ADMIN) capability (root);
-    without C(nft) it fails and returns RV(unavailable).
+  - Fails and returns RV(unavailable) when the C(nft) command is missing.
+  - Inbound rules match C(remote_ports) as source ports, outbound rules C(local_ports) (O(rules)).
   - Do not run it on a host where firewalld is running - firewalld manages nftables itself
     (O(fail_beside_firewalld) refuses to).
-attributes:
-  check_mode:
-    support: full
-    description: Predicts exactly the change a real run makes; the ruleset is checked with C(nft -c) in check mode too.
-  diff_mode:
-    support: full
-    description: Shows the persisted ruleset before and after.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on the Linux host whose firewall it manages.
 seealso:
   - module: vdi.firewall.firewalld_rules
 """

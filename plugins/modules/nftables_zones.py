@@ -32,6 +32,8 @@ description:
     end of O(path). A later run changes nothing when O(path) holds the same ruleset and the live table
     still has that digest; a table changed by hand, or missing (not loaded after a reboot), is loaded again.
   - A ruleset that C(nft -c) rejects is never loaded - the previous table and O(path) stay as they were.
+extends_documentation_fragment:
+  - vdi.firewall.nftables_table
 options:
   zones:
     description:
@@ -77,25 +79,12 @@ options:
       - Its directory is created when missing.
     type: path
     default: /etc/nftables.d/vdi_firewall_zones.nft
-  state:
-    description:
-      - V(present) loads and persists the table; V(absent) deletes the table and O(path).
-    type: str
-    choices: [present, absent]
-    default: present
 notes:
-  - Needs the C(nft) command (package C(nftables)) and the C(CAP_NET_ADMIN) capability (root).
   - Does not switch IP forwarding on (C(net.ipv4.ip_forward), C(net.ipv6.conf.all.forwarding)).
   - Do not run it on a router where firewalld is running - firewalld manages nftables itself.
   - It can run beside M(vdi.firewall.nftables_rules) (the table C(inet vdi_firewall) filters the
     router's own input and output); each module owns its own table.
 attributes:
-  check_mode:
-    support: full
-    description: Predicts exactly the change a real run makes; the ruleset is checked with C(nft -c) in check mode too.
-  diff_mode:
-    support: full
-    description: Shows the persisted ruleset before and after.
   platform:
     support: full
     platforms: posix
