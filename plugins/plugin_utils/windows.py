@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import parse_cidr, parse_port_range
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
 
 # win_firewall_rule passes `protocol` to INetFwRule.Protocol through ConvertTo-ProtocolType, which
@@ -33,7 +33,6 @@ _WHOLE_FAMILY = {
     "::/0": "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
 }
 _ICMP_TYPE_CODE = re.compile(r"^(\*|\d{1,3}:(\*|\d{1,3}))$")
-_PORT_ITEM = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?$")
 
 
 def windows_remote_ip(addresses, where: str) -> str:
@@ -42,11 +41,7 @@ def windows_remote_ip(addresses, where: str) -> str:
         raise VdiFirewallError(f"{where}: remote_addresses must be a non-empty list of CIDRs, got {addresses!r}")
     items = []
     for address in addresses:
-        try:
-            network = ipaddress.ip_network(str(address).strip(), strict=False)
-        except ValueError as exc:
-            raise VdiFirewallError(f"{where}: remote address {address!r} is not an IP address or CIDR") from exc
-        items.append(str(network))
+        items.append(parse_cidr(address, f"{where}: remote address"))
     if set(items) == set(_WHOLE_FAMILY):
         return "any"
     return ",".join(_WHOLE_FAMILY.get(item, item) for item in items)
@@ -56,14 +51,7 @@ def _ports(ports, where: str) -> str:
     """Planned ports ("80", "440-444") as win_firewall_rule's comma-separated port string."""
     if isinstance(ports, str) or not isinstance(ports, (list, tuple)):
         raise VdiFirewallError(f"{where}: ports must be a list, got {ports!r}")
-    items = []
-    for port in ports:
-        text = str(port).strip()
-        match = _PORT_ITEM.match(text)
-        if not match or not all(0 <= int(part) <= 65535 for part in match.groups() if part is not None):
-            raise VdiFirewallError(f"{where}: {port!r} is not a port number or an 'a-b' range")
-        items.append(text)
-    return ",".join(items)
+    return ",".join(str(parse_port_range(port, where)) for port in ports)
 
 
 def _icmp_type_codes(icmp_type_codes, protocol: str) -> list[str] | None:

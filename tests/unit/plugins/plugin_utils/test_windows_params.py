@@ -125,7 +125,7 @@ def test_no_rules_and_no_management_give_nothing():
         ([rule(ports=("http",))], {}, "'http' is not a port number"),
         ([rule(protocol="icmp")], {}, "icmp has no ports, but the rule lists some"),
         ([rule(remote=())], {}, "remote_addresses must be a non-empty list"),
-        ([rule(remote=("192.0.2.300",))], {}, "remote address '192.0.2.300' is not an IP address"),
+        ([rule(remote=("192.0.2.300",))], {}, "remote address: '192.0.2.300' is not an IP address"),
         ([rule(), rule()], {}, "rule name 'vdi-in-tcp-citrix_storefront' is used twice"),
         ([{"direction": "in"}], {}, "a planned rule has no name"),
         ("vdi-in-tcp", {}, "vdi_firewall_rules must be a list"),
