@@ -18,7 +18,7 @@ try:
 except ImportError:  # pragma: no cover - exercised only without openpyxl
     HAS_OPENPYXL = False
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PortRange
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import ports_text
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import csv_text
 
@@ -49,18 +49,7 @@ _ID_DIGITS = 8
 
 def merged_ports(texts) -> str:
     """Comma-separated port lists merged into the fewest ranges ("80,443", "440-444")."""
-    ranges = []
-    for text in texts:
-        for item in filter(None, str(text).split(",")):
-            start, _sep, end = item.partition("-")
-            ranges.append(PortRange(int(start), int(end or start)))
-    merged: list[PortRange] = []
-    for port_range in sorted(ranges, key=lambda item: (item.start, item.end)):
-        if merged and port_range.start <= merged[-1].end + 1:
-            merged[-1] = PortRange(merged[-1].start, max(merged[-1].end, port_range.end))
-        else:
-            merged.append(port_range)
-    return ",".join(str(port_range) for port_range in merged)
+    return ports_text(text for text in texts if str(text).strip())
 
 
 def _unique(items) -> list:
