@@ -86,8 +86,8 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
     Catalog,
     PortRange,
     collection_path,
-    parse_port_value,
 )
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import parse_port_range, parse_ports
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 
 COMPLETE = "complete"
@@ -307,21 +307,16 @@ def _hop(raw, number: int, label: str, catalog: Catalog, references: dict) -> Ho
         fail(f"{protocol} needs 'ports'")
     checked = []
     for port in ports:
-        if isinstance(port, bool):
-            fail(f"port {port!r} is not a number")
-        if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
-            if not 0 <= int(port) <= 65535:
-                fail(f"port {port} is outside 0-65535")
-            checked.append(int(port))
-        elif isinstance(port, str) and _RANGE.match(port):
-            start, end = (int(part) for part in port.split("-"))
-            if not 0 <= start <= end <= 65535:
-                fail(f"port range {port} is outside 0-65535 or reversed")
+        if isinstance(port, str) and port in catalog.symbolic_ports:
             checked.append(port)
-        elif isinstance(port, str) and port in catalog.symbolic_ports:
-            checked.append(port)
-        else:
+            continue
+        if isinstance(port, str) and not _RANGE.match(port) and not port.isdigit():
             fail(f"port {port!r} is neither a number, an 'a-b' range nor a symbolic port of the catalog")
+        try:
+            port_range = parse_port_range(port, "port")
+        except VdiFirewallError as exc:
+            fail(str(exc))
+        checked.append(port_range.start if port_range.is_single else port)
     match = raw.get("match", "all")
     if match not in ("all", "any"):
         fail(f"'match' must be 'all' or 'any', got {match!r}")
@@ -357,9 +352,9 @@ def hop_ports(catalog: Catalog, hop: Hop, overrides: dict | None = None) -> list
     for port in hop.ports:
         if isinstance(port, str) and port in catalog.symbolic_ports:
             value = (overrides or {}).get(port, catalog.symbolic_ports[port]["default"])
-            result.append(parse_port_value(value, f"symbolic port '{port}'"))
+            result.append(list(parse_ports(value, f"symbolic port '{port}'")))
         else:
-            result.append(parse_port_value([port], f"hop port {port!r}"))
+            result.append(list(parse_ports([port], f"hop port {port!r}")))
     return result
 
 
@@ -368,15 +363,9 @@ def _ranges_text(ranges) -> list[str]:
 
 
 def _parse_rule_ports(ports) -> list[tuple[int, int]]:
-    ranges = []
-    for text in ports or ():
-        for item in str(text).split(","):
-            item = item.strip()
-            if not item:
-                continue
-            start, _sep, end = item.partition("-")
-            ranges.append((int(start), int(end or start)))
-    return ranges
+    """A planned rule's port texts ("443", "135,49152-65535") as (start, end) pairs; none is none."""
+    texts = [text for text in ports or () if str(text).strip()]
+    return [(item.start, item.end) for item in parse_ports(texts, "planned rule ports")] if texts else []
 
 
 def _uncovered(rules: list[dict], direction: str, protocol: str, wanted: list[PortRange], addresses) -> tuple[list, list]:
