@@ -8,7 +8,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.vdi.firewall.plugins.module_utils._device_acls_argspec import DEVICE_ACLS_ARGUMENT_SPEC
-from ansible_collections.vdi.firewall.plugins.plugin_utils.acl import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import (
     acl_files,
     build_device_acls,
     catalog_texts,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.acl import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import (
     DeviceInput,
     build_device_acls,
     catalog_texts,
@@ -92,6 +92,11 @@ def _network(text: str):
     return ipaddress.ip_network(text, strict=False)
 
 
+def _networks(row: dict, side: str) -> list:
+    text = str(row.get(f"{side}_addresses") or row.get(side) or "")
+    return [_network(item) for item in text.split()] or [None]
+
+
 class _Device:
     """One device's zones and permit entries, for the hop check."""
 
@@ -99,9 +104,10 @@ class _Device:
         self.name = result["device"]
         self.zones = [(zone["name"], [ipaddress.ip_network(cidr, strict=False) for cidr in zone["cidrs"]])
                       for zone in result["zones"]]
-        self.permits = [(row["protocol"], _network(row["source"]), _network(row["destination"]),
-                         _ports(row.get("destination_port")), row.get("source_zone"))
-                        for row in result["entries"] if row.get("action") == "permit" and row.get("kind") in PERMITTING]
+        # an entry's source and destination may be an address group: its addresses are listed beside it
+        self.permits = [(row["protocol"], source, destination, _ports(row.get("destination_port")), row.get("source_zone"))
+                        for row in result["entries"] if row.get("action") == "permit" and row.get("kind") in PERMITTING
+                        for source in _networks(row, "source") for destination in _networks(row, "destination")]
         # (zone, afi) pairs that have an ACL: a zone with none in a family does not filter that family
         self.filtered = {(row.get("source_zone"), row.get("afi")) for row in result["entries"]}
 

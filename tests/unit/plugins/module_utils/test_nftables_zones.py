@@ -18,7 +18,7 @@ from ansible_collections.vdi.firewall.plugins.module_utils.nftables_zones import
     render_zones,
     summary,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.acl import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import (
     DeviceInput,
     build_device_acls,
     device_platform,

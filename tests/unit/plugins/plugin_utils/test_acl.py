@@ -28,7 +28,7 @@ from ansible_collections.junipernetworks.junos.plugins.module_utils.network.juno
     AclsArgs as JunosArgs,
 )
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.acl import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import (
     DeviceInput,
     acl_files,
     build_device_acls,
@@ -131,7 +131,7 @@ def test_icmp_stays_ipv4_and_ipv6_acls_exist_only_for_zones_with_ipv6():
     assert (v6["source"], v6["destination"], v6["destination_port"]) == ("2001:db8:4::10/128", "2001:db8:3::7/128", "3389")
 
 
-@pytest.mark.parametrize(("platform", "essentials"), [("ios", 1), ("junos", 1), ("eos", 3), ("nxos", 3)])
+@pytest.mark.parametrize(("platform", "essentials"), [("ios", 5), ("junos", 1), ("eos", 5), ("nxos", 5)])
 def test_ipv6_acls_keep_neighbour_discovery_before_the_deny(platform, essentials):
     rows = [entry for entry in entries(build(platform), None, "ipv6") if entry["acl"] in ("VDI-D-IN", "VDI-D-IN-V6")]
     assert [entry["kind"] for entry in rows[-essentials - 1:]] == ["icmpv6"] * essentials + ["deny"]
@@ -244,10 +244,10 @@ def test_platform_shapes():
     udp = [ace for ace in ios["aces"] if ace["protocol"] == "udp"][0]
     assert udp["source"] == {"address": "10.1.0.4", "wildcard_bits": "0.0.0.1"}
     assert udp["destination"]["port_protocol"] == {"range": {"start": 1494, "end": 1495}}
-    eos_udp = [ace for ace in build("eos")["acls"][0]["acls"][0]["aces"] if ace["protocol"] == "udp"][0]
+    eos_udp = [ace for ace in build("eos")["acls"][0]["acls"][0]["aces"] if ace.get("protocol") == "udp"][0]
     assert eos_udp["source"] == {"subnet_address": "10.1.0.4/31"}
     assert eos_udp["destination"]["port_protocol"] == {"range": "1494 1495"}
-    nxos_udp = [ace for ace in build("nxos")["acls"][0]["acls"][0]["aces"] if ace["protocol"] == "udp"][0]
+    nxos_udp = [ace for ace in build("nxos")["acls"][0]["acls"][0]["aces"] if ace.get("protocol") == "udp"][0]
     assert nxos_udp["source"] == {"prefix": "10.1.0.4/31"}
     assert nxos_udp["destination"]["port_protocol"] == {"range": {"start": "1494", "end": "1495"}}
     junos = build("junos")["acls"][0]["acls"][0]["aces"]
