@@ -68,6 +68,19 @@ options:
     type: str
     choices: [accept, drop]
     default: accept
+  fail_beside_firewalld:
+    description:
+      - Fail before anything else, changing nothing, when C(firewalld.service) is active - firewalld
+        manages nftables itself. Read with C(systemctl show); a host without systemd passes.
+    type: bool
+    default: false
+  boot_status:
+    description:
+      - Also tell whether the ruleset is loaded at boot, as RV(boot) - whether C(nftables.service) is
+        enabled, which ruleset it loads (the file after C(-f) in its C(ExecStart)) and whether that
+        file includes O(path). Read only; the P(vdi.firewall.nftables_zones#role) role acts on it.
+    type: bool
+    default: false
   log_drop:
     description: Log the packets each pair's chain drops (prefix C(vdi_firewall_zones <from>><to> drop:)).
     type: bool
@@ -80,8 +93,10 @@ options:
     type: path
     default: /etc/nftables.d/vdi_firewall_zones.nft
 notes:
+  - Fails and returns RV(unavailable) when the C(nft) command is missing.
   - Does not switch IP forwarding on (C(net.ipv4.ip_forward), C(net.ipv6.conf.all.forwarding)).
-  - Do not run it on a router where firewalld is running - firewalld manages nftables itself.
+  - Do not run it on a router where firewalld is running - firewalld manages nftables itself
+    (O(fail_beside_firewalld) refuses to).
   - It can run beside M(vdi.firewall.nftables_rules) (the table C(inet vdi_firewall) filters the
     router's own input and output); each module owns its own table.
 attributes:
@@ -156,6 +171,20 @@ summary:
   returned: always
   type: dict
   sample: {zones: 4, pairs: 12, rules: 17, skipped: {return: 0, deny: 6, device: 4}}
+boot:
+  description:
+    - Whether the ruleset is loaded at boot, as it was before the run - C(enabled) (C(nftables.service)
+      is enabled, in a state that systemd_service with C(enabled=true) leaves as it is; null when
+      systemd could not be asked), C(ruleset) (the file C(nftables.service) loads, null when unknown)
+      and C(included) (whether that file has the line C(include "PATH") for O(path)).
+  returned: when O(boot_status) is true and the zones and entries are valid
+  type: dict
+  sample: {enabled: true, ruleset: /etc/nftables.conf, included: true}
+unavailable:
+  description: V(nft) when the module failed because the C(nft) command is missing.
+  returned: on that failure
+  type: str
+  sample: nft
 """
 
 import os
@@ -163,6 +192,12 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.vdi.firewall.plugins.module_utils.linux_host import (
+    exec_start_file,
+    has_line,
+    read_units,
+    unit_state,
+)
 from ansible_collections.vdi.firewall.plugins.module_utils.nftables_ruleset import (
     live_digest,
     persisted,
@@ -179,6 +214,8 @@ from ansible_collections.vdi.firewall.plugins.module_utils.nftables_zones import
 )
 
 PREFIX = "vdi.firewall.nftables_zones"
+FIREWALLD = "firewalld.service"
+NFTABLES = "nftables.service"
 
 
 def _read(path):
@@ -186,6 +223,14 @@ def _read(path):
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except FileNotFoundError:
+        return None
+
+
+def _read_if_readable(path):
+    """A file's text, or None when it cannot be read (the caller then acts as if the line were missing)."""
+    try:
+        return _read(path)
+    except (OSError, UnicodeDecodeError):
         return None
 
 
@@ -232,6 +277,8 @@ def main():
             "acls": {"type": "list", "elements": "dict", "default": []},
             "forward_policy": {"type": "str", "choices": list(POLICIES), "default": "accept"},
             "log_drop": {"type": "bool", "default": False},
+            "fail_beside_firewalld": {"type": "bool", "default": False},
+            "boot_status": {"type": "bool", "default": False},
             "path": {"type": "path", "default": DEFAULT_PATH},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
@@ -239,6 +286,14 @@ def main():
     )
     path = module.params["path"]
     present = module.params["state"] == "present"
+    units = None
+    if module.params["fail_beside_firewalld"] or module.params["boot_status"]:
+        units = read_units(module, [FIREWALLD, NFTABLES])
+    if module.params["fail_beside_firewalld"] and unit_state((units or {}).get(FIREWALLD))["active"]:
+        module.fail_json(
+            msg=f"{PREFIX}: firewalld is running on this router and manages nftables itself; stop and disable "
+            "firewalld on the router first. Nothing was changed."
+        )
     counts = {"zones": 0, "pairs": 0, "rules": 0, "skipped": {"return": 0, "deny": 0, "device": 0}}
     ruleset = ""
     if present:
@@ -249,9 +304,22 @@ def main():
         except ZoneError as exc:
             module.fail_json(msg=f"{PREFIX}: {exc}; nothing was applied")
 
+    # Whether the ruleset is loaded at boot, for the caller to act on (read before any change).
+    extra: dict = {}
+    if module.params["boot_status"]:
+        service = (units or {}).get(NFTABLES)
+        boot_ruleset = exec_start_file(service)
+        extra["boot"] = {
+            "enabled": unit_state(service if units is not None else None)["enabled"],
+            "ruleset": boot_ruleset,
+            "included": bool(boot_ruleset) and has_line(_read_if_readable(boot_ruleset), f'include "{path}"'),
+        }
+
     nft = module.get_bin_path("nft")
     if not nft:
-        module.fail_json(msg=f"{PREFIX}: the nft command was not found; install the nftables package")
+        module.fail_json(
+            msg=f"{PREFIX}: the nft command was not found; install the nftables package", unavailable="nft", **extra
+        )
 
     file_ruleset, recorded_digest = split_persisted(_read(path))
     listing = _live_table(module, nft)
@@ -268,6 +336,7 @@ def main():
         "loaded": changed and present,
         "live_table_matched": live_matched,
         "summary": counts,
+        **extra,
     }
     if module._diff:
         before = file_ruleset or ""

@@ -24,7 +24,7 @@ PLANNER_VARIABLES = frozenset((
     "vdi_firewall_extra_rules", "vdi_firewall_export_dir", "vdi_firewall_export_products",
     "vdi_firewall_management_cidrs", "vdi_firewall_zones", "vdi_firewall_device_zones", "vdi_firewall_rules",
     "vdi_firewall_probe", "vdi_firewall_probe_timeout", "vdi_firewall_probe_windows",
-    "vdi_firewall_supplements", "vdi_firewall_journeys", "vdi_firewall_allow_loopback",
+    "vdi_firewall_supplements", "vdi_firewall_journeys", "vdi_firewall_allow_loopback", "vdi_firewall_zone_firewall",
 ))
 # prefixes of families of variables (AWX survey answers, the AWX import playbook's settings)
 KNOWN_PREFIXES = ("vdi_firewall_survey_", "vdi_firewall_awx_", "vdi_firewall_test_")
