@@ -222,12 +222,14 @@ def plan_changes(
     added: dict[str, list[str]] = {}
     removed: dict[str, list[str]] = {}
     for name in OWNED_POLICIES:
-        want = set(desired[name].rich_rules) if desired.get(name) else set()
-        have = set(permanent[name].rich_rules) if permanent.get(name) else set()
-        if want - have:
-            added[name] = list(_sorted_rules(want - have))
-        if have - want:
-            removed[name] = list(_sorted_rules(have - want))
+        wanted = desired.get(name)
+        kept = permanent.get(name)
+        want_rules = set(wanted.rich_rules) if wanted else set()
+        have_rules = set(kept.rich_rules) if kept else set()
+        if want_rules - have_rules:
+            added[name] = list(_sorted_rules(want_rules - have_rules))
+        if have_rules - want_rules:
+            removed[name] = list(_sorted_rules(have_rules - want_rules))
     # A reload makes the permanent configuration the running one: needed after any permanent write,
     # and on its own when someone changed the owned policies at runtime only.
     return Plan(to_write, bool(to_write) or runtime_differs, added, removed)

@@ -224,7 +224,7 @@ def _entry(entry, index: int, zones: dict[str, Zone]):
     if icmp_type not in (None, ""):
         if protocol != "icmpv6" or icmp_type not in ICMPV6_TYPES:
             raise ZoneError(f"{where}: icmp_type {icmp_type!r} needs protocol icmpv6 and one of {', '.join(ICMPV6_TYPES)}")
-        icmp_types = (str(icmp_type),)
+        icmp_types: tuple[str, ...] = (str(icmp_type),)
     else:
         icmp_types = ()
     flows = entry.get("flows") or ()
@@ -257,14 +257,15 @@ def _merge(rules: list[ZoneRule]) -> list[ZoneRule]:
     # (exact: every destination had the same source, protocol and ports)
     groups = {}
     for rule in by_ports:
-        key = (rule.kind, rule.family, rule.protocol, rule.source, rule.source_ports, rule.destination_ports,
-               rule.icmp_types)
-        groups.setdefault(key, []).append(rule)
+        same_but_destination = (rule.kind, rule.family, rule.protocol, rule.source, rule.source_ports,
+                                rule.destination_ports, rule.icmp_types)
+        groups.setdefault(same_but_destination, []).append(rule)
     merged = []
     for members in groups.values():
         first = members[0]
-        networks = ipaddress.collapse_addresses(ipaddress.ip_network(cidr) for member in members
-                                                for cidr in member.destination)
+        # one address family per group (the key holds it), as collapse_addresses needs
+        networks = ipaddress.collapse_addresses(ipaddress.ip_network(cidr)  # type: ignore[type-var]
+                                                for member in members for cidr in member.destination)
         merged.append(ZoneRule(first.kind, first.family, first.protocol, first.source,
                                tuple(str(network) for network in networks), first.source_ports,
                                first.destination_ports, first.icmp_types,

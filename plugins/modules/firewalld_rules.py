@@ -199,7 +199,7 @@ try:
     from firewall.errors import FirewallError
 except ImportError:
     HAS_FIREWALL = False
-    FIREWALL_IMPORT_ERROR = traceback.format_exc()
+    FIREWALL_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
     HAS_FIREWALL = True
     FIREWALL_IMPORT_ERROR = None

@@ -259,7 +259,7 @@ def _write(module, path, content):
 
 def _aces(acls):
     """Every ace of the device's ACLs ({afi, acls: [{name, aces}]}), in order."""
-    aces = []
+    aces: list = []
     for index, group in enumerate(acls or [], start=1):
         if not isinstance(group, dict) or not isinstance(group.get("acls") or [], list):
             raise ZoneError(f"acls #{index}: expected {{afi, acls: [{{name, aces}}]}}, got {group!r}")

@@ -8,6 +8,7 @@ import hashlib
 import io
 import re
 import zipfile
+from typing import Any
 
 try:
     from openpyxl import Workbook
@@ -72,7 +73,7 @@ def change_request_rows(flow_rows: list[dict], names: dict[str, str], references
     grouped: dict[tuple[str, str, str], list[dict]] = {}
     for row in flow_rows:
         grouped.setdefault((row["source_addresses"], row["destination_addresses"], row["protocol"]), []).append(row)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (source_addresses, destination_addresses, protocol), members in grouped.items():
         sources = sorted({row["source"] for row in members})
         destinations = sorted({row["destination"] for row in members})
@@ -102,8 +103,8 @@ def change_request_rows(flow_rows: list[dict], names: dict[str, str], references
     for row, change in zip(rows, change_ids(identities, addresses)):
         row.pop("_sort")
         row["change"] = change
-        references = f" (see {row['references']})" if row["references"] else ""
-        row["justification"] = f"{row['description']}{references}"
+        see = f" (see {row['references']})" if row["references"] else ""
+        row["justification"] = f"{row['description']}{see}"
         row.update(requester="", approver="", status=BOARD_STATUS, expiry="")
     return [{column: row[column] for column in CHANGE_REQUEST_COLUMNS} for row in rows]
 

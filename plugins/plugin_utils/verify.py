@@ -46,7 +46,7 @@ def _host_targets(catalog: Catalog, flows: dict, plans: dict, hosts_of: dict, ho
             if flow is None:
                 raise VdiFirewallError(f"host '{host}': rule {rule['name']} names flow '{flow_id}', which the catalog lacks")
             peers = [name for name in hosts_of.get(flow.destination, ()) if name != host]
-            ports = []
+            ports: list[int] = []
             for port_range in catalog.resolve_ports(flow, symbolic_ports):
                 if port_range.end - port_range.start + 1 > max_range:
                     skipped.append({"flow": flow_id, "peer": flow.destination, "reason": f"port range {port_range} is too wide to probe"})
