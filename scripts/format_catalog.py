@@ -2,8 +2,9 @@
 
 Keeps each file's leading comment block, orders nothing (flows stay in document order), writes
 short scalar lists in flow style and indents sequences as yamllint expects.
-Usage: python scripts/format_catalog.py [FILE ...]   (default: every vars/catalog/*.yml and
-vars/catalog/supplements/*.yml)
+Usage: python scripts/format_catalog.py [FILE ...]   (default: the components.yml, features.yml,
+flows.yml and supplements.yml of every product directory vars/catalog/<product>/; product.yml
+keeps comments beside its entries, which this layout would drop, and is left to its authors)
 """
 
 from __future__ import annotations
@@ -91,7 +92,10 @@ def format_file(path: Path) -> None:
 def main() -> None:
     """Format the named files or the whole catalog."""
     catalog = ROOT / "vars" / "catalog"
-    paths = [Path(arg) for arg in sys.argv[1:]] or [*sorted(catalog.glob("*.yml")), *sorted(catalog.glob("supplements/*.yml"))]
+    names = ("components.yml", "features.yml", "flows.yml", "supplements.yml")
+    paths = [Path(arg) for arg in sys.argv[1:]] or [
+        path for product in sorted(catalog.glob("*/product.yml")) for name in names
+        if (path := product.parent / name).is_file()]
     for path in paths:
         format_file(path)
 

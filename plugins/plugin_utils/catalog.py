@@ -2,15 +2,23 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Load and validate the vendor port catalog shipped under the collection's vars/catalog/.
 
-Two layers: the documents' rows (``vars/catalog/<product>.yml``, ``layer: document``, the default)
-and the supplements (``vars/catalog/supplements/<product>.yml``, ``layer: supplement``): flows a
-working deployment needs that the documents leave out, refer elsewhere for or get wrong. Every
-supplement flow says ``supplement: true``, why (``reason``) and a public reference (vendor article
-or URL); a document row never does. Both layers are loaded and validated alike.
+A product is a directory of data: every subdirectory of the catalog with a ``product.yml`` is one
+(nothing in the code lists them). Its files: ``product.yml`` (id, title, documents, symbolic
+ports, inventory group map, edge components, secure and not-secure port alternatives; ``shared:
+true`` for the infrastructure every product talks to), ``components.yml``, ``features.yml``,
+``flows.yml`` (the documents' rows, ``layer: document``) and ``supplements.yml`` (the supplement
+layer, ``layer: supplement``): flows a working deployment needs that the documents leave out,
+refer elsewhere for or get wrong. Every supplement flow says ``supplement: true``, why (``reason``)
+and a public reference (vendor article or URL); a document row never does.
+
+Every load checks each file against its JSON Schema (``vars/catalog/schema/*.schema.json``, with
+the small validator of schema.py) and the references between files (components, features,
+documents, symbolic ports); an error names the file and the entry.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -24,17 +32,18 @@ except ImportError:  # pragma: no cover - libyaml is optional
     from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
+from ansible_collections.vdi.firewall.plugins.plugin_utils.features import feature_names
+from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import SecureAlternative, secure_alternatives_index
+from ansible_collections.vdi.firewall.plugins.plugin_utils.schema import errors as schema_errors
 
-PRODUCTS = ("citrix", "microsoft_rds", "parallels_ras")
-INFRASTRUCTURE = "infrastructure"
 PROTOCOLS = ("tcp", "udp", "icmp", "icmpv6", "vrrp", "gre", "esp")
 PORTLESS_PROTOCOLS = frozenset(("icmp", "icmpv6", "vrrp", "gre", "esp"))
 LANGUAGES = ("en", "fr", "ja")
 LAYERS = ("document", "supplement")
-SUPPLEMENTS_DIR = "supplements"
-# The component every host with a ``domain_member: true`` component also has (supplement layer):
-# domain membership is modelled once, as flows from it to the domain controllers.
-DOMAIN_MEMBER = "domain_member"
+PRODUCT_FILE = "product.yml"
+# the files of a product directory, in load order, and the schema each is checked against
+PRODUCT_FILES = ("product.yml", "components.yml", "features.yml", "flows.yml", "supplements.yml")
+SUPPLEMENTS_FILE = "supplements.yml"
 
 _FLOW_KEYS = frozenset((
     "id", "from", "to", "protocols", "ports", "description", "section", "references", "feature",
@@ -43,7 +52,9 @@ _FLOW_KEYS = frozenset((
 _FLOW_REQUIRED = ("id", "from", "to", "protocols", "description", "section", "references")
 _FILE_KEYS = frozenset((
     "product", "title", "layer", "documents", "components", "features", "symbolic_ports", "flows",
+    "shared", "group_map", "edge_components", "secure_alternatives", "not_secure_alternatives",
 ))
+_PRODUCT_KEYS = ("shared", "group_map", "edge_components", "secure_alternatives", "not_secure_alternatives")
 _URL = re.compile(r"^https?://\S+$")
 _RANGE = re.compile(r"^(\d+)-(\d+)$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -58,6 +69,55 @@ def collection_path(*parts: str) -> str:
 def default_catalog_dir() -> str:
     """Return vars/catalog of the collection this file belongs to."""
     return collection_path("vars", "catalog")
+
+
+def schema_dir() -> str:
+    """The published JSON Schemas of the product directory files (vars/catalog/schema/)."""
+    return collection_path("vars", "catalog", "schema")
+
+
+@lru_cache(maxsize=1)
+def catalog_schemas() -> dict[str, dict]:
+    """File name (product.yml, ...) -> its JSON Schema; and '$id' -> schema for references."""
+    schemas: dict[str, dict] = {}
+    for name in PRODUCT_FILES:
+        path = os.path.join(schema_dir(), name.replace(".yml", ".schema.json"))
+        try:
+            with open(path, encoding="utf-8") as handle:
+                schemas[name] = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise VdiFirewallError(f"{path}: the catalog schema cannot be read: {exc}") from exc
+    schemas.update({schema["$id"]: schema for schema in list(schemas.values())})
+    return schemas
+
+
+def discover_products(directory: str | None = None) -> tuple[str, ...]:
+    """The product directories of a catalog (subdirectories with a product.yml), shared ones included."""
+    directory = directory or default_catalog_dir()
+    try:
+        entries = sorted(os.listdir(directory))
+    except OSError as exc:
+        raise VdiFirewallError(f"catalog directory {directory} cannot be read: {exc}") from exc
+    return tuple(entry for entry in entries if os.path.isfile(os.path.join(directory, entry, PRODUCT_FILE)))
+
+
+def _shipped_products() -> tuple[str, ...]:
+    """The products (not shared infrastructure) of the collection's own catalog."""
+    products = []
+    for name in discover_products():
+        try:
+            with open(os.path.join(default_catalog_dir(), name, PRODUCT_FILE), encoding="utf-8") as handle:
+                data = yaml.load(handle, Loader=_YamlLoader)  # noqa: S506 - safe loader
+        except (OSError, yaml.YAMLError):
+            continue  # reported, with its file, when the catalog is loaded
+        if isinstance(data, dict) and data.get("shared") is not True:
+            products.append(name)
+    return tuple(products)
+
+
+# The products of the collection's own catalog, discovered from its directories (a catalog loaded
+# from elsewhere has its own: Catalog.products).
+PRODUCTS = _shipped_products()
 
 
 @dataclass(frozen=True)
@@ -84,7 +144,8 @@ class Flow:
     description: str
     section: str
     references: tuple[dict, ...]
-    feature: str | None = None
+    # a feature name, or {all: [...]}, {any: [...]}, {not: ...} of them (features.feature_on)
+    feature: str | dict | None = None
     service: str | None = None
     to_addresses: tuple[str, ...] = ()
     from_addresses: tuple[str, ...] = ()
@@ -93,6 +154,8 @@ class Flow:
     supplement: bool = False
     reason: str | None = None
     corrects: tuple[str, ...] = ()
+    # from or to a component marked loopback: true (the host itself): documented, never a rule
+    loopback: bool = False
 
     @property
     def layer(self) -> str:
@@ -105,7 +168,7 @@ class Flow:
 
     @property
     def is_loopback(self) -> bool:
-        return self.destination == "localhost" or self.source == "localhost"
+        return self.loopback
 
 
 @dataclass
@@ -118,13 +181,28 @@ class Catalog:
     documents: dict[str, dict] = field(default_factory=dict)
     products: dict[str, dict] = field(default_factory=dict)
     flows: list[Flow] = field(default_factory=list)
-    # product (or "infrastructure") -> the file of its supplement layer
+    # product (shared ones too) -> the file of its supplement layer
     supplement_files: dict[str, str] = field(default_factory=dict)
+    # shared products (product.yml says shared: true): id -> {"title", "file"}
+    shared: dict[str, dict] = field(default_factory=dict)
+    # product -> inventory group -> components (product.yml group_map)
+    group_maps: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # component -> "edge" for the components product.yml lists as edge_components
+    tiers: dict[str, str] = field(default_factory=dict)
+    secure_alternatives: tuple[SecureAlternative, ...] = ()
+    # (protocol, plaintext port, secure port, source, destination) -> why it is no such pair
+    not_secure_alternatives: dict[tuple, str] = field(default_factory=dict)
+    alternatives_index: dict = field(default_factory=dict)
 
-    @property
-    def domain_members(self) -> tuple[str, ...]:
-        """Components marked ``domain_member: true`` (Windows servers and VDAs joined to a domain)."""
-        return tuple(sorted(key for key, value in self.components.items() if value.get("domain_member") is True))
+    def implied_components(self) -> dict[str, frozenset]:
+        """Component -> the components that imply it (``implied_by: <attribute>``: every component whose
+        attribute of that name is true). A host with one of them also has the implied component."""
+        result = {}
+        for key, value in self.components.items():
+            attribute = value.get("implied_by")
+            if attribute:
+                result[key] = frozenset(other for other, data in self.components.items() if data.get(attribute) is True)
+        return result
 
     def resolve_ports(self, flow: Flow, overrides: dict | None = None) -> list[PortRange]:
         """Return the flow's ports as ranges, symbolic names replaced by their values."""
@@ -144,14 +222,21 @@ class Catalog:
     def subset(self, products: list[str] | tuple[str, ...]) -> Catalog:
         """Return a catalog with the flows of the given products only (components stay whole)."""
         wanted = set(products)
+        kept = wanted | set(self.shared)
         return Catalog(
             components=self.components,
-            features={k: v for k, v in self.features.items() if v["product"] in wanted | {INFRASTRUCTURE}},
+            features={k: v for k, v in self.features.items() if v["product"] in kept},
             symbolic_ports=self.symbolic_ports,
             documents={k: v for k, v in self.documents.items() if v["product"] in wanted},
             products={k: v for k, v in self.products.items() if k in wanted},
-            supplement_files={k: v for k, v in self.supplement_files.items() if k in wanted | {INFRASTRUCTURE}},
-            flows=[flow for flow in self.flows if flow.product in wanted | {INFRASTRUCTURE}],
+            supplement_files={k: v for k, v in self.supplement_files.items() if k in kept},
+            flows=[flow for flow in self.flows if flow.product in kept],
+            shared=self.shared,
+            group_maps={k: v for k, v in self.group_maps.items() if k in wanted},
+            tiers=self.tiers,
+            secure_alternatives=self.secure_alternatives,
+            not_secure_alternatives=self.not_secure_alternatives,
+            alternatives_index=self.alternatives_index,
         )
 
 
@@ -187,18 +272,19 @@ def parse_port_value(value, where: str) -> list[PortRange]:
 
 
 def _catalog_files(directory: str) -> list[str]:
-    """The catalog's .yml files: directory/*.yml, then directory/supplements/*.yml (relative names)."""
-    try:
-        names = sorted(name for name in os.listdir(directory) if name.endswith((".yml", ".yaml")))
-    except OSError as exc:
-        raise VdiFirewallError(f"catalog directory {directory} cannot be read: {exc}") from exc
-    supplements = os.path.join(directory, SUPPLEMENTS_DIR)
-    if os.path.isdir(supplements):
+    """The catalog's files as '<product>/<file>' names: every product directory's files, in load order."""
+    names = []
+    for product in discover_products(directory):
+        folder = os.path.join(directory, product)
         try:
-            names.extend(f"{SUPPLEMENTS_DIR}/{name}" for name in sorted(os.listdir(supplements))
-                         if name.endswith((".yml", ".yaml")))
+            present = set(os.listdir(folder))
         except OSError as exc:
-            raise VdiFirewallError(f"catalog directory {supplements} cannot be read: {exc}") from exc
+            raise VdiFirewallError(f"catalog directory {folder} cannot be read: {exc}") from exc
+        strays = sorted(name for name in present - set(PRODUCT_FILES) if name.endswith((".yml", ".yaml")))
+        if strays:
+            raise VdiFirewallError(f"{os.path.join(folder, strays[0])}: not a file of a product directory "
+                                   f"(these are {', '.join(PRODUCT_FILES)})")
+        names.extend(f"{product}/{name}" for name in PRODUCT_FILES if name in present)
     return names
 
 
@@ -225,31 +311,98 @@ def load_catalog(directory: str | None = None, products=None) -> Catalog:
     return catalog
 
 
+def _read_yaml(path: str):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.load(handle, Loader=_YamlLoader)  # noqa: S506 - safe loader
+    except UnicodeDecodeError as exc:
+        raise VdiFirewallError(f"{path}: is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8") from exc
+    except (OSError, yaml.YAMLError) as exc:
+        raise VdiFirewallError(f"{path}: cannot be read as YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise VdiFirewallError(f"{path}: a catalog file must be a mapping")
+    return data
+
+
+def _as_part(path: str, product: str, name: str, data: dict) -> dict:
+    """One file of a product directory as the part build_catalog validates (product and layer named)."""
+    if name == PRODUCT_FILE:
+        part = {key: value for key, value in data.items() if key != "id"}
+        part["product"] = product
+        return part
+    part = dict(data, product=product)
+    if name == SUPPLEMENTS_FILE:
+        part["layer"] = "supplement"
+    return part
+
+
 @lru_cache(maxsize=8)
 def _load_cached(directory: str, signature: tuple) -> Catalog:
-    documents = []
+    if not signature:
+        raise VdiFirewallError(f"catalog directory {directory} holds no product directory "
+                               f"(a subdirectory with a {PRODUCT_FILE})")
+    files = []
     for name, _mtime, _size in signature:
         path = os.path.join(directory, name)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                data = yaml.load(handle, Loader=_YamlLoader)  # noqa: S506 - safe loader
-        except UnicodeDecodeError as exc:
-            raise VdiFirewallError(f"{path}: is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8") from exc
-        except (OSError, yaml.YAMLError) as exc:
-            raise VdiFirewallError(f"{path}: cannot be read as YAML: {exc}") from exc
-        if not isinstance(data, dict):
-            raise VdiFirewallError(f"{path}: a catalog file must be a mapping")
-        documents.append((path, data))
-    if not documents:
-        raise VdiFirewallError(f"catalog directory {directory} holds no .yml file")
-    # documents before supplements, infrastructure first in each layer: what a file refers to is known
-    documents.sort(key=lambda item: (item[1].get("layer") == "supplement", item[1].get("product") != INFRASTRUCTURE,
-                                     item[0]))
-    return build_catalog(documents)
+        files.append((path, name.split("/")[0], name.split("/")[1], _read_yaml(path)))
+    shared = set()
+    for path, product, name, data in files:
+        if name == PRODUCT_FILE:
+            if data.get("id") != product:
+                raise VdiFirewallError(f"{path}: id {data.get('id')!r} must be the directory's name '{product}'")
+            if data.get("shared") is True:
+                shared.add(product)
+    parts = [(path, _as_part(path, product, name, data)) for path, product, name, data in files]
+    # documents before supplements, shared infrastructure first in each layer: what a file refers to is known
+    order = {path: index for index, (path, _part) in enumerate(parts)}
+    parts.sort(key=lambda item: (item[1].get("layer") == "supplement", item[1]["product"] not in shared, order[item[0]]))
+    catalog = build_catalog(parts)
+    schemas = catalog_schemas()
+    for path, _product, name, data in files:
+        check_schema(path, data, schemas[name], schemas)
+    return catalog
+
+
+def check_schema(path: str, data, schema: dict, registry: dict | None = None) -> None:
+    """Raise VdiFirewallError naming the file and the entry for the first violation of the schema."""
+    found = schema_errors(data, schema, registry=registry)
+    if found:
+        where, message = found[0]
+        raise VdiFirewallError(f"{path}: {_entry_label(data, where)}{message}")
+
+
+_ENTRY_KINDS = {
+    "components": "component", "features": "feature", "documents": "document", "symbolic_ports": "symbolic port",
+    "group_map": "group", "secure_alternatives": "secure alternative", "not_secure_alternatives": "not-secure alternative",
+    "edge_components": "edge component",
+}
+
+
+def _entry_label(data, where: tuple) -> str:
+    """'flow 'x' (entry 3): ports item 2: ' for a path ('flows', 2, 'ports', 1) into a file."""
+    if not where:
+        return ""
+    section, rest = where[0], list(where[1:])
+    if section == "flows" and rest and isinstance(rest[0], int):
+        entry = data["flows"][rest[0]]
+        flow_id = entry.get("id", "?") if isinstance(entry, dict) else "?"
+        label, rest = f"flow '{flow_id}' (entry {rest[0] + 1})", rest[1:]
+    elif section in _ENTRY_KINDS and rest:
+        key = rest.pop(0)
+        label = f"{_ENTRY_KINDS[section]} {key + 1}" if isinstance(key, int) else f"{_ENTRY_KINDS[section]} '{key}'"
+    else:
+        label = f"'{section}'"
+    for key in rest:
+        label += f" item {key + 1}" if isinstance(key, int) else f" '{key}'"
+    return f"{label}: "
 
 
 def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
-    """Validate parsed catalog files [(path, data), ...] and assemble the catalog."""
+    """Validate parsed catalog parts [(path, data), ...] and assemble the catalog.
+
+    A part is one file of a product directory with its ``product`` (and ``layer: supplement`` for
+    supplements.yml) named; the part with a ``title`` (product.yml) declares the product.
+    """
     catalog = Catalog()
     origins: dict[tuple[str, str], str] = {}
 
@@ -267,13 +420,18 @@ def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
         }[kind]
         store[key] = dict(value, product=product)
 
+    # the part with a title declares its product (product.yml); a catalog built in memory may leave it out
+    declared = {data.get("product"): path for path, data in documents
+                if isinstance(data, dict) and data.get("layer", "document") == "document"}
+    titled = {data.get("product") for path, data in documents if isinstance(data, dict) and "title" in data
+              and data.get("layer", "document") == "document"}
     for path, data in documents:
         unknown_keys = sorted(set(data) - _FILE_KEYS)
         if unknown_keys:
             raise VdiFirewallError(f"{path}: unknown top-level key(s) {', '.join(unknown_keys)}")
         product = data.get("product")
-        if product not in PRODUCTS + (INFRASTRUCTURE,):
-            raise VdiFirewallError(f"{path}: product {product!r} is not one of {', '.join(PRODUCTS + (INFRASTRUCTURE,))}")
+        if product not in declared:
+            raise VdiFirewallError(f"{path}: product {product!r} is not one of {', '.join(sorted(map(str, declared)))}")
         layer = data.get("layer", "document")
         if layer not in LAYERS:
             raise VdiFirewallError(f"{path}: layer {layer!r} is not one of {', '.join(LAYERS)}")
@@ -283,12 +441,23 @@ def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
                                        f"{catalog.supplement_files[product]}")
             if data.get("documents"):
                 raise VdiFirewallError(f"{path}: a supplement file cites documents, it does not define them "
-                                       "(move 'documents' to the product's document file)")
+                                       "(move 'documents' to the product's product.yml)")
+            for key in _PRODUCT_KEYS:
+                if key in data:
+                    raise VdiFirewallError(f"{path}: '{key}' belongs to the product's product.yml")
             catalog.supplement_files[product] = path
-        elif product in catalog.products:
-            raise VdiFirewallError(f"{path}: product '{product}' is already defined in {catalog.products[product]['file']}")
-        elif product != INFRASTRUCTURE:
-            catalog.products[product] = {"title": data.get("title", product), "file": path}
+        elif "title" in data or (product not in titled and product not in catalog.products | catalog.shared.keys()):
+            if product in catalog.products or product in catalog.shared:
+                known = (catalog.products.get(product) or catalog.shared[product])["file"]
+                raise VdiFirewallError(f"{path}: product '{product}' is already defined in {known}")
+            if "shared" in data and not isinstance(data["shared"], bool):
+                raise VdiFirewallError(f"{path}: 'shared' must be true or false")
+            store = catalog.shared if data.get("shared") else catalog.products
+            store[product] = {"title": data.get("title", product), "file": path}
+        else:
+            for key in _PRODUCT_KEYS:
+                if key in data:
+                    raise VdiFirewallError(f"{path}: '{key}' belongs to the product's product.yml")
         for section, kind in (("components", "component"), ("features", "feature"),
                               ("symbolic_ports", "symbolic port"), ("documents", "document")):
             entries = data.get(section) or {}
@@ -299,12 +468,15 @@ def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
         for key, value in (data.get("components") or {}).items():
             if not isinstance(value.get("name"), str) or not value["name"].strip():
                 raise VdiFirewallError(f"{path}: component '{key}' needs a 'name' (text)")
+            for flag in ("loopback",):
+                if flag in value and not isinstance(value[flag], bool):
+                    raise VdiFirewallError(f"{path}: component '{key}': '{flag}' must be true or false")
+            if "implied_by" in value and layer != "supplement":
+                raise VdiFirewallError(f"{path}: component '{key}': 'implied_by' belongs to the supplement layer "
+                                       f"({SUPPLEMENTS_FILE})")
         for key, value in (data.get("documents") or {}).items():
             if value.get("language") not in LANGUAGES:
                 raise VdiFirewallError(f"{path}: document '{key}' language must be one of {', '.join(LANGUAGES)}")
-        for key, value in (data.get("components") or {}).items():
-            if "domain_member" in value and not isinstance(value["domain_member"], bool):
-                raise VdiFirewallError(f"{path}: component '{key}': 'domain_member' must be true or false")
         for key, value in (data.get("features") or {}).items():
             if not isinstance(value.get("default"), bool):
                 raise VdiFirewallError(f"{path}: feature '{key}' needs a boolean 'default'")
@@ -312,6 +484,14 @@ def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
             if "default" not in value:
                 raise VdiFirewallError(f"{path}: symbolic port '{key}' needs a 'default'")
             parse_port_value(value["default"], f"{path}: symbolic port '{key}'")
+    for key, value in catalog.components.items():
+        attribute = value.get("implied_by")
+        if attribute is None:
+            continue
+        for other, data in catalog.components.items():
+            if attribute in data and not isinstance(data[attribute], bool):
+                raise VdiFirewallError(f"{origins[('component', other)]}: component '{other}': '{attribute}' must be "
+                                       f"true or false (it implies component '{key}')")
 
     seen_flows: dict[str, str] = {}
     for path, data in documents:
@@ -331,7 +511,66 @@ def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
             if layers.get(corrected) != "document":
                 raise VdiFirewallError(f"{seen_flows[flow.id]}: flow '{flow.id}': 'corrects' names '{corrected}', "
                                        "which is not a document row of the catalog")
+    for path, data in documents:
+        if data.get("layer", "document") == "document":
+            _product_tables(path, data, catalog)
+    catalog.alternatives_index = secure_alternatives_index(catalog.secure_alternatives)
     return catalog
+
+
+def _product_tables(path: str, data: dict, catalog: Catalog) -> None:
+    """product.yml's group map, edge components and port alternatives, their components checked."""
+    product = data["product"]
+
+    def component(value, where: str) -> str:
+        if not isinstance(value, str) or value not in catalog.components:
+            raise VdiFirewallError(f"{path}: {where}: unknown component {value!r}")
+        return value
+
+    group_map = data.get("group_map") or {}
+    if not isinstance(group_map, dict):
+        raise VdiFirewallError(f"{path}: 'group_map' must be a mapping of inventory group to component ids")
+    groups = {}
+    for group, components in group_map.items():
+        if not isinstance(components, list) or not components:
+            raise VdiFirewallError(f"{path}: group '{group}': give a list of component ids")
+        groups[str(group)] = tuple(component(item, f"group '{group}'") for item in components)
+    if groups:
+        catalog.group_maps[product] = groups
+    edge = data.get("edge_components") or []
+    if not isinstance(edge, list):
+        raise VdiFirewallError(f"{path}: 'edge_components' must be a list of component ids")
+    for item in edge:
+        catalog.tiers[component(item, "edge_components")] = "edge"
+    alternatives = list(catalog.secure_alternatives)
+    for index, entry in enumerate(data.get("secure_alternatives") or [], start=1):
+        where = f"secure alternative {index}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("between"), list):
+            raise VdiFirewallError(f"{path}: {where}: must be a mapping with 'between' pairs")
+        pairs = []
+        for pair in entry["between"]:
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise VdiFirewallError(f"{path}: {where}: 'between' holds [source, destination] pairs, got {pair!r}")
+            pairs.append((component(pair[0], where), component(pair[1], where)))
+        try:
+            alternatives.append(SecureAlternative(
+                str(entry["protocol"]), int(entry["plaintext_port"]), int(entry["secure_port"]),
+                str(entry["plaintext"]), str(entry["secure"]), tuple(pairs)))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise VdiFirewallError(f"{path}: {where}: needs protocol, plaintext_port, secure_port, plaintext, "
+                                   f"secure and between ({exc})") from exc
+    catalog.secure_alternatives = tuple(alternatives)
+    for index, entry in enumerate(data.get("not_secure_alternatives") or [], start=1):
+        where = f"not-secure alternative {index}"
+        if not isinstance(entry, dict):
+            raise VdiFirewallError(f"{path}: {where}: must be a mapping")
+        try:
+            key = (str(entry["protocol"]), int(entry["plaintext_port"]), int(entry["secure_port"]),
+                   component(entry["from"], where), component(entry["to"], where))
+            catalog.not_secure_alternatives[key] = str(entry["reason"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise VdiFirewallError(f"{path}: {where}: needs protocol, plaintext_port, secure_port, from, to and "
+                                   f"reason ({exc})") from exc
 
 
 def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog, layer: str = "document") -> Flow:
@@ -351,7 +590,7 @@ def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog, l
     if not isinstance(raw["id"], str) or not _ID.match(raw["id"]):
         fail("'id' must be snake_case (a-z, 0-9, _)")
     for key in ("from", "to"):
-        if raw[key] not in catalog.components:
+        if not isinstance(raw[key], str) or raw[key] not in catalog.components:
             fail(f"unknown component '{raw[key]}' in '{key}'")
     protocols = raw["protocols"]
     if not isinstance(protocols, list) or not protocols:
@@ -387,8 +626,14 @@ def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog, l
         else:
             fail(f"port {port!r} is neither a number, an 'a-b' range nor a known symbolic port")
     feature = raw.get("feature")
-    if feature is not None and feature not in catalog.features:
-        fail(f"unknown feature '{feature}'")
+    if feature is not None:
+        try:
+            names = feature_names(feature)
+        except ValueError as exc:
+            fail(f"'feature': {exc}")
+        for name in names:
+            if name not in catalog.features:
+                fail(f"unknown feature '{name}'")
     references = raw["references"]
     if not isinstance(references, list):
         fail("'references' must be a list")
@@ -415,7 +660,7 @@ def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog, l
     else:
         for key in ("supplement", "reason", "corrects"):
             if key in raw:
-                fail(f"'{key}' belongs to the supplement layer (vars/catalog/{SUPPLEMENTS_DIR}/), not to a document row")
+                fail(f"'{key}' belongs to the supplement layer (the product's {SUPPLEMENTS_FILE}), not to a document row")
     corrects = raw.get("corrects") or []
     if not isinstance(corrects, list) or not all(isinstance(item, str) and item for item in corrects):
         fail("'corrects' must be a list of flow ids")
@@ -445,13 +690,13 @@ def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog, l
         supplement=supplement,
         reason=raw["reason"].strip() if supplement else None,
         corrects=tuple(corrects),
+        loopback=any(catalog.components[raw[key]].get("loopback") is True for key in ("from", "to")),
     )
 
 
 def _relative_file(path: str) -> str:
-    """A catalog file's name as the catalog directory sees it ('citrix.yml', 'supplements/citrix.yml')."""
-    parent = os.path.basename(os.path.dirname(path))
-    return f"{parent}/{os.path.basename(path)}" if parent == SUPPLEMENTS_DIR else os.path.basename(path)
+    """A catalog file's name as the catalog directory sees it ('<product>/flows.yml')."""
+    return f"{os.path.basename(os.path.dirname(path))}/{os.path.basename(path)}"
 
 
 def _check_public_reference(reference: dict, fail) -> None:
@@ -523,6 +768,7 @@ def catalog_as_dict(catalog: Catalog) -> dict:
     """Return the whole catalog as plain data for Ansible."""
     return {
         "products": {key: {"title": value["title"]} for key, value in catalog.products.items()},
+        "shared": {key: {"title": value["title"]} for key, value in catalog.shared.items()},
         "documents": catalog.documents,
         "components": catalog.components,
         "features": catalog.features,

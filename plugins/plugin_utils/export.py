@@ -9,6 +9,7 @@ import io
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import reference_label
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.features import feature_text
 
 MATRIX_COLUMNS = (
     "product", "section", "source", "destination", "protocol", "ports", "description", "feature",
@@ -29,21 +30,20 @@ def _component_name(catalog: dict, component_id: str) -> str:
 def matrix_rows(catalog: dict) -> list[dict]:
     """One row per flow and protocol, in catalog order."""
     _check_catalog(catalog)
-    products = catalog.get("products", {})
+    products = dict(catalog.get("shared", {}), **catalog.get("products", {}))
     rows = []
     for flow in catalog["flows"]:
         symbolic = [str(spec) for spec in flow.get("port_specs", []) if isinstance(spec, str) and not spec[:1].isdigit()]
         for protocol in flow["protocols"]:
             rows.append({
-                "product": products.get(flow["product"], {}).get(
-                    "title", "Shared infrastructure" if flow["product"] == "infrastructure" else flow["product"]),
+                "product": products.get(flow["product"], {}).get("title", flow["product"]),
                 "section": flow["section"],
                 "source": _component_name(catalog, flow["from"]),
                 "destination": _component_name(catalog, flow["to"]),
                 "protocol": protocol,
                 "ports": ",".join(flow["ports"]) if protocol in ("tcp", "udp") else "",
                 "description": flow["description"],
-                "feature": flow.get("feature") or "",
+                "feature": feature_text(flow.get("feature")),
                 "reference": "; ".join(reference_label(ref) for ref in flow["references"]),
                 "flow_id": flow["id"],
                 "source_id": flow["from"],

@@ -1,12 +1,15 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Features that follow the inventory: a feature whose component is there defaults to on.
+"""Features: combined feature expressions, and features that follow the inventory.
+
+A flow's ``feature`` is a feature name or a combination of them: ``{all: [...]}`` (on when every
+expression is on), ``{any: [...]}`` (when one is) and ``{not: ...}`` (when it is off), nested at
+will. ``feature_on`` evaluates one, ``feature_names`` lists the names it uses.
 
 A feature's components are the components that, within its product, only flows behind features
-need, and that every one of the feature's flows involves (``ras_reporting`` -> ``ras_reporting``,
-``ras_ssrs``, ``sql_server``; ``ras_enrollment_server`` -> ``ras_enrollment_server``;
-``ras_vdi_hyperv`` -> ``hyperv_host``; ``rds_connection_broker_ha`` -> ``sql_server``). A feature
-whose components are a part of another's (``ras_reporting_sql_dynamic_port``) is a variant of it
+need, and that every one of the feature's flows involves (a reporting feature -> its reporting
+service, report server and SQL Server; a hypervisor feature -> the hypervisor host). A feature
+whose components are a part of another's (a port choice of the same service) is a variant of it
 and stays as documented. A catalog feature may also list ``components`` itself.
 
 When an inventory host of one of the deployment's products has one of those components, the
@@ -17,6 +20,55 @@ still switches it off.
 from __future__ import annotations
 
 _CACHE: dict[int, tuple] = {}
+_COMBINATIONS = ("all", "any", "not")
+
+
+def feature_names(expression, positive_only: bool = False) -> tuple[str, ...]:
+    """The feature names an expression uses, in order (positive_only: not those under a ``not``).
+
+    Raises ValueError for something that is no feature expression."""
+    if isinstance(expression, str):
+        return (expression,)
+    if not isinstance(expression, dict) or len(expression) != 1 or next(iter(expression)) not in _COMBINATIONS:
+        raise ValueError(f"{expression!r} is neither a feature name nor one of {{all: [...]}}, {{any: [...]}}, {{not: ...}}")
+    (operator, operand), = expression.items()
+    if operator == "not":
+        return () if positive_only else feature_names(operand)
+    if not isinstance(operand, list) or not operand:
+        raise ValueError(f"'{operator}' needs a non-empty list of feature expressions, got {operand!r}")
+    names: list[str] = []
+    for item in operand:
+        names.extend(name for name in feature_names(item, positive_only) if name not in names)
+    return tuple(names)
+
+
+def feature_on(expression, features: dict | None, catalog_features: dict) -> bool:
+    """Whether a (validated) feature expression is on: features (name -> bool) over the catalog defaults."""
+    if expression is None:
+        return True
+    if isinstance(expression, str):
+        if features and expression in features:
+            return features[expression]
+        return catalog_features[expression]["default"]
+    (operator, operand), = expression.items()
+    if operator == "not":
+        return not feature_on(operand, features, catalog_features)
+    results = (feature_on(item, features, catalog_features) for item in operand)
+    return all(results) if operator == "all" else any(results)
+
+
+def feature_text(expression) -> str:
+    """An expression as text: 'a', 'a and b', 'a or b', 'not a' (parenthesised when nested)."""
+    if expression is None:
+        return ""
+    if isinstance(expression, str):
+        return expression
+    (operator, operand), = expression.items()
+    if operator == "not":
+        inner = feature_text(operand)
+        return f"not {inner}" if isinstance(operand, str) else f"not ({inner})"
+    words = [feature_text(item) if isinstance(item, str) else f"({feature_text(item)})" for item in operand]
+    return f" {'and' if operator == 'all' else 'or'} ".join(words)
 
 
 def _feature_components(catalog) -> dict[str, frozenset]:
@@ -25,8 +77,8 @@ def _feature_components(catalog) -> dict[str, frozenset]:
     for flow in catalog.flows:
         for component in sorted({flow.source, flow.destination}):
             involved.setdefault((flow.product, component), []).append(flow)
-        if flow.feature:
-            by_feature.setdefault(flow.feature, []).append(flow)
+        for name in feature_names(flow.feature, positive_only=True) if flow.feature else ():
+            by_feature.setdefault(name, []).append(flow)
     candidates: dict[str, frozenset] = {}
     for name, flows in by_feature.items():
         product = catalog.features.get(name, {}).get("product")
@@ -79,10 +131,10 @@ def gated_off(catalog, components, features: dict | None, present=None) -> list[
         peer = flow.destination if flow.source in components else flow.source
         if present is not None and peer not in present:
             continue
-        if flow.feature is None:
+        if flow.feature is None or feature_on(flow.feature, features, catalog.features):
             return []
-        enabled = (features or {}).get(flow.feature, catalog.features[flow.feature]["default"])
-        if enabled:
-            return []
-        off.add(flow.feature)
+        names = feature_names(flow.feature)
+        off.update(name for name in names if not feature_on(name, features, catalog.features))
+        if not off.intersection(names):  # off because of a feature that is on ({not: ...})
+            off.update(names)
     return sorted(off)

@@ -16,12 +16,12 @@ API: ``load_journeys(catalog, directory=None) -> JourneySet``, ``build_journeys(
 
 Result of ``check_journeys`` - one dict per journey of the deployment's products::
 
-    {"id": "citrix_external_user_gateway", "title": "...", "product": "citrix", "description": "...",
+    {"id": "<journey id>", "title": "...", "product": "<product id>", "description": "...",
      "status": "complete" | "broken" | "not_applicable",
-     "reason": None | "hop 1 user_device -> citrix_gateway tcp/443: not open at the destination host ...",
+     "reason": None | "hop 1 <from> -> <to> tcp/443: not open at the destination host ...",
      "first_missing": None | {"hop": 1, "from": ..., "to": ..., "protocol": ..., "ports": [...],
                               "ends": ["source host", "device", "destination host"], "hosts": [...], "devices": [...]},
-     "hosts": ["ctx-adc1", ...],           # inventory hosts that take part in a checked hop
+     "hosts": ["gw1", ...],                # inventory hosts that take part in a checked hop
      "hops": [HOP, ...]}
 
 A journey is ``not_applicable`` when its own feature is off, or when a hop that is not switched off
@@ -29,15 +29,15 @@ has a from- or to-component with no host and no endpoint (``reason`` says which)
 
 HOP - one dict per hop, in journey order::
 
-    {"hop": 1, "from": "user_device", "to": "citrix_gateway", "protocol": "tcp", "ports": ["443"],
+    {"hop": 1, "from": "<component>", "to": "<component>", "protocol": "tcp", "ports": ["443"],
      "match": "all" | "any",               # every port, or any one of them (the same one at every end)
-     "feature": None | "citrix_edt", "description": "...", "references": [{"id", "title", "url"}],
+     "feature": None | "<feature>", "description": "...", "references": [{"id", "title", "url"}],
      "status": "open" | "missing" | "off" | "unchecked" | "not_applicable",
      "missing": [{"end": "source host" | "device" | "destination host",
-                  "host": "ctx-adc1",       # for host ends ("device": name for device ends)
+                  "host": "gw1",            # for host ends ("device": name for device ends)
                   "ports": ["443"],         # the hop's ports that end does not open
                   "addresses": ["198.51.100.0/24"]}],   # the peer addresses it does not cover
-     "sources": ["ctx-adc1", "endpoint:user_device"], "destinations": [...],
+     "sources": ["gw1", "endpoint:<component>"], "destinations": [...],
      "source_addresses": [CIDR, ...], "destination_addresses": [CIDR, ...]}
 
 ``off``: the hop's feature is off at every host of its components (the catalog default when none is a
@@ -81,7 +81,6 @@ except ImportError:  # pragma: no cover - exercised only without netaddr
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
     PORTLESS_PROTOCOLS,
-    PRODUCTS,
     PROTOCOLS,
     Catalog,
     PortRange,
@@ -205,8 +204,8 @@ def build_journeys(documents: list[tuple[str, dict]], catalog: Catalog) -> Journ
         if unknown:
             raise VdiFirewallError(f"{path}: unknown top-level key(s) {', '.join(unknown)}")
         product = data.get("product")
-        if product not in PRODUCTS:
-            raise VdiFirewallError(f"{path}: product {product!r} is not one of {', '.join(PRODUCTS)}")
+        if product not in catalog.products:
+            raise VdiFirewallError(f"{path}: product {product!r} is not one of {', '.join(sorted(catalog.products))}")
         if product in products:
             raise VdiFirewallError(f"{path}: product '{product}' already has its journeys in {products[product]}")
         products[product] = path
@@ -667,7 +666,7 @@ def strict_failure(results: list[dict]) -> str | None:
 
 
 def hop_label(hop: dict) -> str:
-    """'user_device -> citrix_gateway tcp/443' for messages and reports."""
+    """'<from> -> <to> tcp/443' (component ids) for messages and reports."""
     return _hop_text(hop)
 
 

@@ -6,7 +6,8 @@ Three findings, each a warning on the host's plan:
 - ``open_to_any`` / ``wide_source``: an inbound rule to an internal component admits every address
   (0.0.0.0/0, ::/0) or a very wide CIDR (more than a /16 of IPv4 or a /48 of IPv6);
 - ``plaintext``: a plaintext port is planned between two components while the port catalog documents
-  a secure alternative between the same components (``SECURE_ALTERNATIVES``, built from the catalog);
+  a secure alternative between the same components (each product.yml's ``secure_alternatives``;
+  its ``not_secure_alternatives`` record the port pairs that are no such alternative, and why);
 - ``dynamic_rpc_range``: a rule opens a whole dynamic RPC range (49152-65535 or 1024-65535).
 """
 
@@ -19,17 +20,6 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFire
 EDGE = "edge"
 INTERNAL = "internal"
 TIERS = (EDGE, INTERNAL)
-
-# Components that face users (or the internet) by design; every other component is internal.
-EDGE_COMPONENTS = frozenset((
-    "citrix_gateway",                   # Gateway virtual server: users' entry point
-    "citrix_storefront",                # StoreFront: users' store
-    "ras_halb",                         # RAS HALB: users' entry point in front of the gateways
-    "ras_secure_gateway",               # RAS Secure Gateway (normal mode)
-    "ras_secure_gateway_forwarding",    # RAS Secure Gateway (forwarding mode)
-    "rds_gateway",                      # RD Gateway
-    "rds_web_access",                   # RD Web Access
-))
 
 # A source wider than this prefix length (fewer bits) is "very wide".
 WIDE_PREFIX = {4: 16, 6: 48}
@@ -51,131 +41,18 @@ class SecureAlternative:
     between: tuple[tuple[str, str], ...]  # (source, destination) components the documents give both for
 
 
-# Built from the catalog: for each (source, destination) pair of components, the flows whose
-# descriptions present one port as the non-secure/HTTP/LDAP variant of another (secure, HTTPS, LDAPS,
-# TLS). tests/unit/plugins/plugin_utils/test_lint.py checks every entry against the catalog and that
-# every such port pair in the catalog is either listed here or in NOT_SECURE_ALTERNATIVES.
-SECURE_ALTERNATIVES: tuple[SecureAlternative, ...] = (
-    SecureAlternative("tcp", 80, 443, "HTTP", "HTTPS", (
-        ("admin_workstation", "citrix_adc_nsip"),            # citrix_adc_020, citrix_gateway_018: over HTTP or HTTPS
-        ("admin_workstation", "citrix_delivery_controller"),  # citrix_cvad_028 (80, 443), citrix_pvs_012 (80)
-        ("admin_workstation", "citrix_director"),             # citrix_cvad_027
-        ("admin_workstation", "citrix_sdwan_appliance"),      # citrix_sdwan_010 (NITRO)
-        ("admin_workstation", "citrix_sdx_lom"),              # citrix_fr_sdx_001: HTTP or HTTPS
-        ("admin_workstation", "citrix_sdx_svm"),              # citrix_fr_sdx_002: HTTP or HTTPS
-        ("citrix_adc_snip", "citrix_delivery_controller"),    # citrix_gateway_007: STA over 80, 8080 or 443
-        ("citrix_adc_snip", "citrix_storefront"),             # citrix_gateway_015
-        ("citrix_adm", "citrix_adc_nsip"),                    # citrix_adm_001 (NITRO)
-        ("citrix_adm", "citrix_sdwan_appliance"),             # citrix_adm_002 (NITRO)
-        ("citrix_adm", "citrix_sdwan_wanop"),                 # citrix_sup_010 (NITRO; supplement of citrix_sdwan_013)
-        ("citrix_sdwan_wanop", "citrix_adm"),                 # citrix_sdwan_013 (NITRO, as the document writes it)
-        ("citrix_delivery_controller", "citrix_director"),    # citrix_fr_cvad_001
-        ("citrix_director", "citrix_delivery_controller"),    # citrix_sup_003 (supplement: Director connects)
-        ("citrix_delivery_controller", "citrix_hypervisor"),  # citrix_cvad_001
-        ("citrix_pvs_server", "citrix_hypervisor"),           # citrix_fr_pvs_002
-        ("citrix_sdx_svm", "citrix_adc_nsip"),                # citrix_fr_sdx_005: HTTP or HTTPS
-        ("citrix_session_recording_agent", "citrix_session_recording_server"),  # _001 (443) / _002: HTTP when SSL is off
-        ("citrix_session_recording_player", "citrix_session_recording_server"),  # citrix_session_recording_004
-        ("citrix_session_recording_policy_console", "citrix_session_recording_server"),  # citrix_session_recording_003
-        ("citrix_storefront", "citrix_delivery_controller"),  # citrix_storefront_007 (XML service)
-        ("citrix_storefront", "citrix_endpoint_management"),  # citrix_storefront_008
-        ("ras_console", "ras_secure_gateway"),                # ras_console_014: port 80 preferred, SSL 443 fallback
-        ("ras_console", "ras_secure_gateway_forwarding"),     # ras_console_015
-        ("ras_halb", "ras_secure_gateway"),                   # ras_halb_003
-        ("ras_halb", "ras_secure_gateway_forwarding"),        # ras_halb_002
-        ("ras_secure_gateway_forwarding", "ras_secure_gateway"),  # ras_gateway_001
-        ("user_device", "citrix_storefront"),                 # citrix_cvad_017, citrix_storefront_001
-        ("user_device", "ras_halb"),                          # ras_client_001, ras_web_002
-        ("user_device", "ras_secure_gateway"),                # ras_client_006, ras_web_004
-        ("user_device", "ras_secure_gateway_forwarding"),     # ras_client_003
-    )),
-    SecureAlternative("tcp", 8080, 443, "HTTP (XML service on 8080)", "HTTPS", (
-        ("citrix_adc_snip", "citrix_delivery_controller"),    # citrix_gateway_007: STA over 80, 8080 or 443
-    )),
-    SecureAlternative("tcp", 389, 636, "LDAP", "LDAPS", (
-        ("citrix_adc_nsip", "domain_controller"),             # citrix_adc_013, citrix_fr_adc_005 / citrix_fr_adc_002
-        ("citrix_adc_snip", "domain_controller"),             # citrix_gateway_004 / citrix_gateway_001
-        ("citrix_adm", "domain_controller"),                  # citrix_adm_011 (389, 636)
-        ("citrix_hypervisor", "domain_controller"),           # citrix_hypervisor_004 / citrix_hypervisor_005
-        ("ras_connection_broker", "domain_controller"),       # ras_broker_001 / ras_broker_002
-        ("ras_enrollment_server", "domain_controller"),       # ras_enrollment_001 / ras_enrollment_002
-    )),
-    SecureAlternative("tcp", 3268, 3269, "LDAP to the Global Catalog", "Global Catalog over SSL", (
-        ("citrix_adc_nsip", "domain_controller"),             # citrix_fr_adc_003 / citrix_fr_adc_004
-        ("citrix_adc_snip", "domain_controller"),             # citrix_gateway_002 / citrix_gateway_003
-        ("ras_connection_broker", "domain_controller"),       # ras_broker_001 / ras_broker_002
-        ("ras_enrollment_server", "domain_controller"),       # ras_enrollment_001 / ras_enrollment_002
-    )),
-    SecureAlternative("tcp", 3010, 3008, "non-secure HA configuration synchronisation",
-                      "secure HA configuration synchronisation", (
-                          ("citrix_adc_nsip", "citrix_adc_nsip"),  # citrix_adc_005 / citrix_adc_003
-                      )),
-    SecureAlternative("tcp", 3011, 3009, "non-secure Metric Exchange Protocol", "secure Metric Exchange Protocol", (
-        ("citrix_adc_nsip", "citrix_adc_nsip"),               # citrix_adc_006 / citrix_adc_004
-    )),
-    SecureAlternative("tcp", 1494, 443, "ICA/HDX", "ICA/HDX over TLS", (
-        ("citrix_adc_snip", "citrix_vda"),                    # citrix_gateway_008 / citrix_gateway_012 (citrix_vda_tls)
-        ("user_device", "citrix_vda"),                        # citrix_cvad_020 / citrix_cvad_022 (citrix_vda_tls)
-    )),
-    SecureAlternative("tcp", 2598, 443, "ICA/HDX with Session Reliability", "ICA/HDX over TLS", (
-        ("citrix_adc_snip", "citrix_vda"),                    # citrix_gateway_010 / citrix_gateway_012
-        ("user_device", "citrix_vda"),                        # citrix_cvad_018 / citrix_cvad_022
-    )),
-    SecureAlternative("udp", 1494, 443, "ICA/HDX over EDT", "ICA/HDX over DTLS", (
-        ("citrix_adc_snip", "citrix_vda"),                    # citrix_gateway_009 / citrix_gateway_012 (udp 443)
-    )),
-    SecureAlternative("udp", 2598, 443, "ICA/HDX with Session Reliability over EDT", "ICA/HDX over DTLS", (
-        ("citrix_adc_snip", "citrix_vda"),                    # citrix_gateway_011 / citrix_gateway_012 (udp 443)
-    )),
-)
-
-# Port pairs documented between the same components that are NOT a plaintext port and its secure
-# alternative, and why: (protocol, plaintext, secure, source, destination) -> reason.
-NOT_SECURE_ALTERNATIVES: dict[tuple[str, int, int, str, str], str] = {
-    ("tcp", 80, 443, "citrix_cloud_connector", "certificate_authority"):
-        "certificate revocation checks (CRL/OCSP) are served over HTTP only; their answers are signed",
-    ("tcp", 80, 443, "lets_encrypt", "ras_halb"): "Let's Encrypt HTTP-01 challenges need TCP 80",
-    ("tcp", 80, 443, "lets_encrypt", "ras_secure_gateway"): "Let's Encrypt HTTP-01 challenges need TCP 80",
-    ("tcp", 80, 443, "ras_connection_broker", "lets_encrypt"):
-        "the ACME client's port 80 (Japanese edition) is Let's Encrypt's own service, not a choice of scheme",
-    ("tcp", 80, 443, "ras_avd_session_host", "microsoft_azure"):
-        "the Azure instance metadata and health endpoints are only offered over HTTP",
-    ("tcp", 80, 443, "ras_console", "microsoft_website"): "a vendor's public website chooses its scheme, not the deployment",
-    ("tcp", 80, 443, "user_device", "ras_parallels_website"): "a vendor's public website chooses its scheme, not the deployment",
-    ("tcp", 389, 636, "rds_session_host", "domain_controller"):
-        "generic Active Directory traffic of a domain member (Group Policy needs LDAP 389, signed and sealed)",
-    ("tcp", 389, 636, "rds_virtualization_host", "domain_controller"):
-        "generic Active Directory traffic of a domain member (Group Policy needs LDAP 389, signed and sealed)",
-    ("tcp", 8008, 443, "user_device", "citrix_vda"):
-        "the document lists HTML5 WebSockets (8008) as an access path of its own, not as the non-TLS variant of 443",
-    ("tcp", 8008, 443, "citrix_adc_snip", "citrix_vda"):
-        "the document lists HTML5 WebSockets (8008) as an access path of its own, not as the non-TLS variant of 443",
-    ("tcp", 389, 636, "domain_member", "domain_controller"):
-        "generic Active Directory traffic of a domain member (Group Policy needs LDAP 389, signed and sealed)",
-    ("tcp", 3268, 3269, "domain_member", "domain_controller"):
-        "generic Active Directory traffic of a domain member: applications choose the Global Catalog port",
-    ("tcp", 3389, 443, "user_device", "ras_secure_gateway"): "RDP carries its own TLS; 443 is the gateway's tunnel",
-    ("tcp", 3389, 443, "user_device", "ras_secure_gateway_forwarding"): "RDP carries its own TLS; 443 is the gateway's tunnel",
-    ("tcp", 3389, 443, "ras_secure_gateway_forwarding", "ras_secure_gateway"):
-        "RDP carries its own TLS; 443 is the gateway's tunnel",
-}
-
-
-def secure_alternatives_index() -> dict[tuple[str, str, str], tuple[SecureAlternative, ...]]:
+def secure_alternatives_index(alternatives) -> dict[tuple[str, str, str], tuple[SecureAlternative, ...]]:
     """(source, destination, protocol) -> the secure alternatives documented between them."""
     index: dict[tuple[str, str, str], list[SecureAlternative]] = {}
-    for alternative in SECURE_ALTERNATIVES:
+    for alternative in alternatives:
         for source, destination in alternative.between:
             index.setdefault((source, destination, alternative.protocol), []).append(alternative)
     return {key: tuple(value) for key, value in index.items()}
 
 
-_ALTERNATIVES_INDEX = secure_alternatives_index()
-
-
-def alternatives_between(source: str, destination: str, protocol: str) -> tuple[SecureAlternative, ...]:
-    """The secure alternatives documented between two components for a protocol."""
-    return _ALTERNATIVES_INDEX.get((source, destination, protocol), ())
+def alternatives_between(catalog, source: str, destination: str, protocol: str) -> tuple[SecureAlternative, ...]:
+    """The secure alternatives the catalog documents between two components for a protocol."""
+    return catalog.alternatives_index.get((source, destination, protocol), ())
 
 
 def short_name(name: str) -> str:
@@ -203,11 +80,10 @@ def normalise_tiers(components, tiers) -> dict[str, str]:
     return result
 
 
-def tier_of(component: str, overrides: dict[str, str] | None = None) -> str:
-    """'edge' for user-facing components, else 'internal' (vdi_firewall_tiers overrides)."""
-    if overrides and component in overrides:
-        return overrides[component]
-    return EDGE if component in EDGE_COMPONENTS else INTERNAL
+def tier_of(component: str, tiers: dict[str, str] | None = None) -> str:
+    """The component's tier in tiers (the catalog's edge components with vdi_firewall_tiers over them:
+    Topology.component_tiers), 'internal' when it is not there."""
+    return (tiers or {}).get(component, INTERNAL)
 
 
 def covers(ranges, port: int) -> bool:

@@ -15,9 +15,6 @@ except ImportError:  # pragma: no cover - exercised only without netaddr
     HAS_NETADDR = False
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
-    DOMAIN_MEMBER,
-    INFRASTRUCTURE,
-    PRODUCTS,
     Catalog,
     Flow,
     PortRange,
@@ -30,7 +27,12 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.addresses import (
     resolve_host,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
-from ansible_collections.vdi.firewall.plugins.plugin_utils.features import features_by_presence, gated_off
+from ansible_collections.vdi.firewall.plugins.plugin_utils.features import (
+    feature_on,
+    feature_text,
+    features_by_presence,
+    gated_off,
+)
 from ansible_collections.vdi.firewall.plugins.plugin_utils.variables import group_typos
 from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import (
     alternatives_between,
@@ -41,61 +43,6 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import (
     plaintext_warning,
     without_port,
 )
-
-# Inventory group -> components, per product. A group named after a component id maps to that
-# component in every product; vdi_firewall_group_map adds to or overrides these.
-DEFAULT_GROUP_MAP: dict[str, dict[str, tuple[str, ...]]] = {
-    "citrix": {
-        "broker": ("citrix_delivery_controller",),
-        "delivery_controller": ("citrix_delivery_controller",),
-        "gateway": ("citrix_gateway", "citrix_adc_nsip", "citrix_adc_snip"),
-        "adc": ("citrix_gateway", "citrix_adc_nsip", "citrix_adc_snip"),
-        "halb": ("citrix_adc_snip", "citrix_adc_nsip"),
-        "vda": ("citrix_vda",),
-        "storefront": ("citrix_storefront",),
-        "license_server": ("citrix_license_server",),
-        "director": ("citrix_director",),
-        "pvs": ("citrix_pvs_server",),
-        "pvs_target": ("citrix_pvs_target",),
-        "fas": ("citrix_fas",),
-        "wem": ("citrix_wem_infrastructure",),
-        "session_recording": ("citrix_session_recording_server",),
-        "cloud_connector": ("citrix_cloud_connector",),
-        "adm": ("citrix_adm",),
-        "hypervisor": ("citrix_hypervisor",),
-        "sql": ("sql_server",),
-    },
-    "parallels_ras": {
-        "broker": ("ras_connection_broker",),
-        "gateway": ("ras_secure_gateway",),
-        "gateway_forwarding": ("ras_secure_gateway_forwarding",),
-        "halb": ("ras_halb",),
-        "vda": ("ras_rdsh_agent",),
-        "session_host": ("ras_rdsh_agent",),
-        "vdi_guest": ("ras_guest_agent",),
-        "remote_pc": ("ras_remote_pc_agent",),
-        "provider_agent": ("ras_provider_agent",),
-        "enrollment_server": ("ras_enrollment_server",),
-        "reporting": ("ras_reporting", "ras_ssrs"),
-        "performance_monitor": ("ras_performance_monitor",),
-        "web_admin": ("ras_web_admin_service",),
-        "console": ("ras_console",),
-        "sql": ("sql_server",),
-    },
-    "microsoft_rds": {
-        "broker": ("rds_connection_broker",),
-        "gateway": ("rds_gateway",),
-        "web_access": ("rds_web_access",),
-        "storefront": ("rds_web_access",),
-        "vda": ("rds_session_host",),
-        "session_host": ("rds_session_host",),
-        "virtualization_host": ("rds_virtualization_host",),
-        "virtual_desktop": ("rds_virtual_desktop",),
-        "licensing": ("rds_licensing",),
-        "license_server": ("rds_licensing",),
-        "sql": ("sql_server",),
-    },
-}
 
 ANY_ADDRESSES = ("0.0.0.0/0", "::/0")
 _RULE_NAME_LIMIT = 80
@@ -131,6 +78,8 @@ class Topology:
     symbolic_ports: dict
     secure_only: bool = False
     tiers: dict = field(default_factory=dict)
+    # every component's tier other than internal: the catalog's edge components, vdi_firewall_tiers over them
+    component_tiers: dict = field(default_factory=dict)
     # False: plan the documents literally, without the supplement layer (vdi_firewall_supplements)
     supplements: bool = True
     # what the inventory says that is odd but plannable (two hosts on one address, ...), for the summary
@@ -166,7 +115,7 @@ class Topology:
             by_destination: dict[str, list[Flow]] = {}
             by_source: dict[str, list[Flow]] = {}
             for flow in self.catalog.flows:
-                if (flow.product not in self.products and flow.product != INFRASTRUCTURE) or flow.is_loopback:
+                if (flow.product not in self.products and flow.product not in self.catalog.shared) or flow.is_loopback:
                     continue
                 if flow.supplement and not self.supplements:
                     continue
@@ -343,7 +292,7 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
     """Work out every host's components and addresses, and each component's peers, once per run.
 
     supplements: plan the supplement layer as well as the documents' rows (False: the documents
-    literally); with it, a host with a component marked domain_member also has DOMAIN_MEMBER.
+    literally); with it, a host with a component that implies another (``implied_by``) also has it.
 
     resolve_names: resolve an ansible_host that is a DNS name on the controller (resolver: a
     function name -> addresses, default the system's); off, such a host needs vdi_firewall_address.
@@ -352,7 +301,7 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
         raise VdiFirewallError(f"vdi_firewall_secure_only must be true or false, got {secure_only!r}")
     if not isinstance(supplements, bool):
         raise VdiFirewallError(f"vdi_firewall_supplements must be true or false, got {supplements!r}")
-    members = set(catalog.domain_members) if supplements and DOMAIN_MEMBER in catalog.components else set()
+    implied = catalog.implied_components() if supplements else {}
     tier_map = normalise_tiers(catalog.components, tiers)
     user_map = normalise_group_map(catalog, group_map)
     if not isinstance(allow_loopback, bool):
@@ -370,17 +319,18 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
 
     for host in hosts:
         product = host.product or None
-        if product is not None and product not in PRODUCTS:
+        if product is not None and product not in catalog.products:
             raise VdiFirewallError(
-                f"host '{host.name}': vdi_firewall_product {product!r} is not one of {', '.join(PRODUCTS)}"
+                f"host '{host.name}': vdi_firewall_product {product!r} is not one of {', '.join(sorted(catalog.products))}"
             )
         direct = tuple(str(item) for item in _as_list(host.components, f"host '{host.name}': vdi_firewall_components"))
         cache_key = (product, tuple(host.groups), direct)
         components = component_cache.get(cache_key)
         if components is None:
             components = _components_of(catalog, host, product, direct, user_map)
-            if members & set(components):
-                components = tuple(sorted(set(components) | {DOMAIN_MEMBER}))
+            extra = {component for component, markers in implied.items() if markers.intersection(components)}
+            if extra - set(components):
+                components = tuple(sorted(set(components) | extra))
             component_cache[cache_key] = components
         host_products[host.name] = product
         if not components:
@@ -395,7 +345,7 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
         for component in components:
             component_hosts.setdefault(component, []).append(host.name)
             owner = catalog.components[component]["product"]
-            if owner in PRODUCTS:
+            if owner in catalog.products:
                 products.add(owner)
     # a feature whose component an inventory host has defaults to on (an explicit false still wins)
     present = features_by_presence(catalog, component_hosts, products)
@@ -416,7 +366,7 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
         "treat them as one machine (check ansible_host / vdi_firewall_address)"
         for address, names in sorted(owners.items()) if len(names) > 1]
     known_groups = set(user_map) | set(catalog.components) | {
-        group for defaults in DEFAULT_GROUP_MAP.values() for group in defaults}
+        group for defaults in catalog.group_maps.values() for group in defaults}
     not_planned = [{"host": host.name, "groups": list(host.groups), "typos": group_typos(host.groups, known_groups)}
                    for host in sorted(unplanned, key=lambda item: item.name)]
     for entry in not_planned:
@@ -437,6 +387,7 @@ def build_topology(catalog: Catalog, hosts, group_map=None, endpoints=None, symb
         symbolic_ports=normalise_symbolic_ports(catalog, symbolic_ports),
         secure_only=secure_only,
         tiers=tier_map,
+        component_tiers={**catalog.tiers, **tier_map},
         supplements=supplements,
     )
 
@@ -452,26 +403,28 @@ def _components_of(catalog: Catalog, host: HostInput, product, direct, user_map)
             components.update(user_map[group])
         elif group in catalog.components:
             components.add(group)
-        elif any(group in defaults for defaults in DEFAULT_GROUP_MAP.values()):
+        elif any(group in defaults for defaults in catalog.group_maps.values()):
             if product is None:
                 raise VdiFirewallError(
                     f"host '{host.name}' is in group '{group}', whose components depend on the product: "
-                    f"set vdi_firewall_product ({', '.join(PRODUCTS)})"
+                    f"set vdi_firewall_product ({', '.join(sorted(catalog.products))})"
                 )
-            if group not in DEFAULT_GROUP_MAP[product]:
-                others = [name for name, defaults in DEFAULT_GROUP_MAP.items() if group in defaults]
+            if group not in catalog.group_maps.get(product, {}):
+                others = [name for name, defaults in sorted(catalog.group_maps.items()) if group in defaults]
                 raise VdiFirewallError(
                     f"host '{host.name}' is in group '{group}', which {product} has no components for but "
                     f"{' and '.join(others)} {'does' if len(others) == 1 else 'do'}: the host's product is ambiguous "
                     "(two products' inventories combined under one vdi_firewall_product?). Set vdi_firewall_product "
                     "on the host or on its site's group, or map the group with vdi_firewall_group_map")
-            components.update(DEFAULT_GROUP_MAP[product][group])
+            components.update(catalog.group_maps[product][group])
     return tuple(sorted(components))
 
 
 def _feature_on(catalog: Catalog, flow: Flow, features: dict | None) -> bool:
     if flow.feature is None:
         return True
+    if not isinstance(flow.feature, str):  # {all: [...]}, {any: [...]}, {not: ...}
+        return feature_on(flow.feature, features, catalog.features)
     if features and flow.feature in features:
         return features[flow.feature]
     return catalog.features[flow.feature]["default"]
@@ -540,7 +493,7 @@ def _plaintext_ports(topology: Topology, source: str, destination: str, directio
     """
     dropped: dict[str, set[int]] = {}
     for protocol in ("tcp", "udp"):
-        alternatives = alternatives_between(source, destination, protocol)
+        alternatives = alternatives_between(topology.catalog, source, destination, protocol)
         if not alternatives:
             continue
         ranges = {flow.id: [(port.start, port.end) for port in topology.flow_ports(flow)]
@@ -653,7 +606,7 @@ def _warnings(topology: Topology, components, rules: list[dict], findings: list[
     """Least-privilege warnings of a host's rules (see lint.py)."""
     warnings = lint_rules(rules, components, topology.flow_destinations(), topology.flow_ranges,
                           {component: topology.component_name(component) for component in components},
-                          topology.tiers, topology.peer_sources())
+                          topology.component_tiers, topology.peer_sources())
     if findings:
         rule_of = {(rule["direction"], rule["protocol"], peer): rule["name"] for rule in rules for peer in rule["peers"]}
         merged: dict[tuple, dict] = {}
@@ -770,7 +723,7 @@ def deployment_flows(topology: Topology, plans: dict[str, dict]) -> list[dict]:
                 "destination_addresses": " ".join(topology.peer_cidrs(flow.destination)),
                 "protocol": protocol,
                 "ports": ports if protocol in ("tcp", "udp") else "",
-                "feature": flow.feature or "",
+                "feature": feature_text(flow.feature),
                 "description": flow.description,
                 "reference": "; ".join(reference_label(ref) for ref in flow.references),
                 "layer": flow.layer,

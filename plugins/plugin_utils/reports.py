@@ -216,7 +216,7 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
         components.append({
             "id": component,
             "name": names[component],
-            "tier": tier_of(component, topology.tiers) if hosts else "outside",
+            "tier": tier_of(component, topology.component_tiers) if hosts else "outside",
             "hosts": hosts,
             "addresses": list(topology.peer_cidrs(component)),
         })

@@ -97,17 +97,18 @@ def catalog_copy(tmp_path):
 def test_a_user_catalog_component_without_a_name_is_an_error_naming_file_and_component(tmp_path):
     import yaml  # pylint: disable=import-outside-toplevel
     directory = catalog_copy(tmp_path)
-    path = directory / "microsoft_rds.yml"
+    path = directory / "microsoft_rds" / "components.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     del data["components"]["rds_connection_broker"]["name"]
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    with pytest.raises(VdiFirewallError, match=r"microsoft_rds.yml: component 'rds_connection_broker' needs a 'name'"):
+    with pytest.raises(VdiFirewallError,
+                       match=r"microsoft_rds/components.yml: component 'rds_connection_broker' needs a 'name'"):
         load_catalog(str(directory))
 
 
 def test_a_catalog_file_that_is_not_utf8_is_an_error_naming_it(tmp_path):
     directory = catalog_copy(tmp_path)
-    with open(directory / "citrix.yml", "ab") as handle:
+    with open(directory / "citrix" / "flows.yml", "ab") as handle:
         handle.write(b"\n# caf\xe9\n")
-    with pytest.raises(VdiFirewallError, match=r"citrix.yml: is not UTF-8 text"):
+    with pytest.raises(VdiFirewallError, match=r"citrix/flows.yml: is not UTF-8 text"):
         load_catalog(str(directory))

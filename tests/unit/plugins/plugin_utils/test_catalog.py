@@ -11,13 +11,17 @@ import yaml
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
     PRODUCTS,
+    discover_products,
     load_catalog,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils.features import feature_names
+from tests.catalog_dirs import write_product
 
 INFRASTRUCTURE = {
     "product": "infrastructure",
     "title": "Shared infrastructure",
+    "shared": True,
     "components": {"user_device": {"name": "User device"}, "domain_controller": {"name": "DC"}},
     "symbolic_ports": {"dynamic_rpc": {"description": "RPC", "default": "49152-65535"}},
 }
@@ -50,12 +54,15 @@ PRODUCT = {
 
 
 def write_catalog(tmp_path, product=None, infrastructure=None, raw=None):
-    """Write a two-file catalog into tmp_path and return its directory."""
-    (tmp_path / "infrastructure.yml").write_text(yaml.safe_dump(infrastructure or INFRASTRUCTURE))
+    """Write a two-product catalog (infrastructure/, citrix/) into tmp_path and return its directory.
+
+    raw: the text of citrix/flows.yml instead of the product's flows."""
+    write_product(tmp_path, infrastructure or INFRASTRUCTURE)
     if raw is not None:
-        (tmp_path / "citrix.yml").write_text(raw)
+        write_product(tmp_path, {key: value for key, value in PRODUCT.items() if key != "flows"},
+                      raw={"flows.yml": raw})
     else:
-        (tmp_path / "citrix.yml").write_text(yaml.safe_dump(product or PRODUCT))
+        write_product(tmp_path, product or PRODUCT)
     return str(tmp_path)
 
 
@@ -108,18 +115,17 @@ def test_bad_flow_names_file_and_entry(tmp_path, path, value, message):
     directory = write_catalog(tmp_path, product=mutated(path, value))
     with pytest.raises(VdiFirewallError, match=message) as excinfo:
         load_catalog(directory)
-    assert str(tmp_path / "citrix.yml") in str(excinfo.value)
+    assert str(tmp_path / "citrix" / "flows.yml") in str(excinfo.value)
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda p: p.update(product="vmware"), r"citrix.yml: product 'vmware' is not one of"),
-        (lambda p: p.update(colour="red"), r"citrix.yml: unknown top-level key\(s\) colour"),
+        (lambda p: p.update(colour="red"), r"citrix/product.yml: unknown top-level key\(s\) colour"),
         (lambda p: p["features"].update(citrix_x={"description": "x"}), r"feature 'citrix_x' needs a boolean 'default'"),
-        (lambda p: p["components"].update(user_device={"name": "again"}), r"component 'user_device' is already defined in .*infrastructure.yml"),
+        (lambda p: p["components"].update(user_device={"name": "again"}), r"component 'user_device' is already defined in .*infrastructure/components.yml"),
         (lambda p: p["documents"]["003_test.txt"].update(language="de"), r"document '003_test.txt' language must be one of"),
-        (lambda p: p.update(flows={"id": "x"}), r"citrix.yml: 'flows' must be a list"),
+        (lambda p: p.update(flows={"id": "x"}), r"citrix/flows.yml: 'flows' must be a list"),
         (lambda p: p.update(symbolic_ports={"odd": {"description": "x", "default": "abc"}}), r"symbolic port 'odd': 'abc' is not a port number"),
     ],
 )
@@ -132,13 +138,13 @@ def test_bad_file_names_file(tmp_path, change, message):
 
 def test_unparsable_yaml_names_file(tmp_path):
     directory = write_catalog(tmp_path, raw="flows: [unclosed\n")
-    with pytest.raises(VdiFirewallError, match=r"citrix.yml: cannot be read as YAML"):
+    with pytest.raises(VdiFirewallError, match=r"citrix/flows.yml: cannot be read as YAML"):
         load_catalog(directory)
 
 
 def test_non_mapping_file_names_file(tmp_path):
     directory = write_catalog(tmp_path, raw="- just\n- a list\n")
-    with pytest.raises(VdiFirewallError, match=r"citrix.yml: a catalog file must be a mapping"):
+    with pytest.raises(VdiFirewallError, match=r"citrix/flows.yml: a catalog file must be a mapping"):
         load_catalog(directory)
 
 
@@ -155,10 +161,69 @@ def test_unknown_product_subset_is_reported(tmp_path):
 def test_catalog_reloads_after_a_change(tmp_path):
     directory = write_catalog(tmp_path)
     assert len(load_catalog(directory).flows) == 3
-    product = copy.deepcopy(PRODUCT)
-    product["flows"] = product["flows"][:1]
-    (tmp_path / "citrix.yml").write_text(yaml.safe_dump(product) + "\n# changed\n")
+    (tmp_path / "citrix" / "flows.yml").write_text(yaml.safe_dump({"flows": PRODUCT["flows"][:1]}) + "\n# changed\n")
     assert len(load_catalog(directory).flows) == 1
+
+
+def test_product_id_is_its_directory(tmp_path):
+    directory = write_catalog(tmp_path)
+    (tmp_path / "citrix" / "product.yml").write_text(yaml.safe_dump(dict(id="vmware", title="Citrix")))
+    with pytest.raises(VdiFirewallError, match=r"citrix/product.yml: id 'vmware' must be the directory's name 'citrix'"):
+        load_catalog(directory)
+
+
+def test_a_product_is_a_directory_with_a_product_file(tmp_path):
+    directory = write_catalog(tmp_path)
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "flows.yml").write_text("flows: []\n")
+    (tmp_path / "flow_ids.lock.yml").write_text("ids: []\n")
+    assert discover_products(directory) == ("citrix", "infrastructure")
+    assert set(load_catalog(directory).products) == {"citrix"}
+    assert set(load_catalog(directory).shared) == {"infrastructure"}
+
+
+def test_a_stray_file_in_a_product_directory_is_refused(tmp_path):
+    directory = write_catalog(tmp_path)
+    (tmp_path / "citrix" / "extra.yml").write_text("flows: []\n")
+    with pytest.raises(VdiFirewallError, match=r"citrix/extra.yml: not a file of a product directory"):
+        load_catalog(directory)
+
+
+def test_an_empty_catalog_directory_is_reported(tmp_path):
+    with pytest.raises(VdiFirewallError, match=r"holds no product directory"):
+        load_catalog(str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p: p.update(group_map={"broker": ["citrix_nothing"]}),
+         r"citrix/product.yml: group 'broker': unknown component 'citrix_nothing'"),
+        (lambda p: p.update(edge_components=["nobody"]), r"citrix/product.yml: edge_components: unknown component 'nobody'"),
+        (lambda p: p["documents"]["003_test.txt"].update(date="21 December 2023"),
+         r"citrix/product.yml: document '003_test.txt' 'date': '21 December 2023' does not match"),
+        (lambda p: p["documents"]["003_test.txt"].pop("url"), r"citrix/product.yml: document '003_test.txt': 'url' is required"),
+        (lambda p: p.update(secure_alternatives=[{"protocol": "tcp", "plaintext_port": 80, "secure_port": 443,
+                                                  "plaintext": "HTTP", "secure": "HTTPS",
+                                                  "between": [["user_device", "citrix_vda", "x"]]}]),
+         r"secure alternative 1: 'between' holds \[source, destination\] pairs"),
+        (lambda p: p["components"]["citrix_vda"].update(colour="red"),
+         r"citrix/components.yml: component 'citrix_vda': unknown key\(s\) colour"),
+        (lambda p: p["flows"][0].update(protocols=["tcp", "tcp"]), r"'protocols' lists a protocol twice"),
+    ],
+)
+def test_the_schema_and_the_product_tables_name_file_and_entry(tmp_path, change, message):
+    product = copy.deepcopy(PRODUCT)
+    product["documents"]["003_test.txt"].update(url=None, product_version=None, date=None)
+    change(product)
+    write_product(tmp_path, INFRASTRUCTURE)
+    folder = write_product(tmp_path, product)
+    if "url" not in product["documents"]["003_test.txt"]:  # the helper fills in what is left out
+        meta = yaml.safe_load((folder / "product.yml").read_text())
+        del meta["documents"]["003_test.txt"]["url"]
+        (folder / "product.yml").write_text(yaml.safe_dump(meta))
+    with pytest.raises(VdiFirewallError, match=message):
+        load_catalog(str(tmp_path))
 
 
 # The shipped catalog -------------------------------------------------------------------------
@@ -170,7 +235,8 @@ def shipped():
 
 
 def test_shipped_catalog_has_every_product(shipped):
-    assert set(shipped.products) == set(PRODUCTS)
+    assert set(shipped.products) == set(PRODUCTS) == {"citrix", "microsoft_rds", "parallels_ras"}
+    assert set(shipped.shared) == {"infrastructure"}
 
 
 @pytest.mark.parametrize(
@@ -195,7 +261,7 @@ def test_every_flow_references_a_document_of_its_own_product(shipped):
 
 
 def test_every_feature_and_component_is_used(shipped):
-    used_features = {flow.feature for flow in shipped.flows if flow.feature}
+    used_features = {name for flow in shipped.flows if flow.feature for name in feature_names(flow.feature)}
     assert set(shipped.features) == used_features
     used_components = {flow.source for flow in shipped.flows} | {flow.destination for flow in shipped.flows}
     assert set(shipped.components) - used_components == set()

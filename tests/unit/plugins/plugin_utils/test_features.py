@@ -74,6 +74,6 @@ def test_another_products_features_do_not_follow_a_shared_component():
 
 def test_a_group_another_product_owns_makes_the_product_ambiguous():
     with pytest.raises(Exception, match=r"host 'rdsh1' is in group 'session_host', which citrix has no components "
-                                        r"for but parallels_ras and microsoft_rds do: the host's product is ambiguous"):
+                                        r"for but microsoft_rds and parallels_ras do: the host's product is ambiguous"):
         build_topology(CATALOG, [HostInput("rdsh1", groups=("session_host",), product="citrix",
                                            ansible_host="192.0.2.101")])

@@ -35,6 +35,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
     plan_hosts,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import plan_files, report_files
+from tests.catalog_dirs import shipped_tables
 
 DOC = "003_test.txt"
 REF = [{"document": DOC, "section": "CVAD"}]
@@ -66,6 +67,7 @@ FLOWS = [
 def make_catalog(flows=None):
     infrastructure = {
         "product": "infrastructure",
+        "shared": True,
         "components": {"user_device": {"name": "User device"}, "domain_controller": {"name": "Domain controller"},
                        "admin_workstation": {"name": "Admin workstation"}},
         "symbolic_ports": {"dynamic_rpc": {"description": "RPC", "default": "49152-65535"}},
@@ -83,6 +85,9 @@ def make_catalog(flows=None):
                      "citrix_cloud": {"description": "Cloud", "default": False}},
         "flows": copy.deepcopy(FLOWS if flows is None else flows),
     }
+    known = set(infrastructure["components"]) | set(citrix["components"])
+    citrix.update(shipped_tables("citrix", known))
+    infrastructure.update(shipped_tables("infrastructure", known))
     return build_catalog([("infrastructure.yml", infrastructure), ("citrix.yml", citrix)])
 
 

@@ -11,9 +11,6 @@ import pytest
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import (
-    EDGE_COMPONENTS,
-    NOT_SECURE_ALTERNATIVES,
-    SECURE_ALTERNATIVES,
     alternatives_between,
     covers,
     lint_rules,
@@ -36,6 +33,11 @@ PLAINTEXT_WORDING = re.compile(r"non-secure|plaintext|over HTTP when|\bHTTP or H
 @pytest.fixture(scope="module", name="catalog")
 def fixture_catalog():
     return load_catalog()
+
+
+SECURE_ALTERNATIVES = load_catalog().secure_alternatives
+NOT_SECURE_ALTERNATIVES = load_catalog().not_secure_alternatives
+EDGE_COMPONENTS = frozenset(component for component, tier in load_catalog().tiers.items() if tier == "edge")
 
 
 def documented_ports(catalog) -> dict[tuple[str, str, str], dict[int, set[str]]]:
@@ -74,7 +76,7 @@ def test_every_candidate_pair_in_the_catalog_is_decided(catalog):
             if pair_protocol == protocol and plaintext in documented and secure in documented:
                 if key not in listed and key not in NOT_SECURE_ALTERNATIVES:
                     undecided.append(key)
-    assert not undecided, f"add these to SECURE_ALTERNATIVES or NOT_SECURE_ALTERNATIVES: {undecided}"
+    assert not undecided, f"add these to a product.yml's secure_alternatives or not_secure_alternatives: {undecided}"
 
 
 def test_decisions_do_not_overlap_and_exclusions_exist_in_the_catalog(catalog):
@@ -105,20 +107,29 @@ def test_flows_the_documents_call_plaintext_are_paired(catalog):
     assert checked >= 5
 
 
-def test_the_issue_s_examples_are_pairs():
+def test_the_usual_pairs_are_listed(catalog):
     wanted = {("tcp", 80, 443), ("tcp", 389, 636), ("tcp", 3010, 3008), ("tcp", 3011, 3009), ("tcp", 1494, 443)}
     assert wanted <= {(item.protocol, item.plaintext_port, item.secure_port) for item in SECURE_ALTERNATIVES}
-    assert [item.secure for item in alternatives_between("citrix_storefront", "citrix_delivery_controller", "tcp")] == ["HTTPS"]
-    assert alternatives_between("citrix_storefront", "citrix_delivery_controller", "udp") == ()
-    assert alternatives_between("lets_encrypt", "ras_halb", "tcp") == ()
+    between = [item.secure for item in alternatives_between(catalog, "citrix_storefront", "citrix_delivery_controller", "tcp")]
+    assert between == ["HTTPS"]
+    assert alternatives_between(catalog, "citrix_storefront", "citrix_delivery_controller", "udp") == ()
+    assert alternatives_between(catalog, "lets_encrypt", "ras_halb", "tcp") == ()
+
+
+def test_each_product_keeps_the_pairs_of_its_own_components(catalog):
+    for alternative in SECURE_ALTERNATIVES:
+        for pair in alternative.between:
+            owners = {catalog.components[component]["product"] for component in pair} - set(catalog.shared)
+            assert len(owners) <= 1, pair
 
 
 def test_tiers_default_and_override(catalog):
-    assert tier_of("citrix_gateway") == "edge" and tier_of("citrix_storefront") == "edge"
+    tiers = catalog.tiers
+    assert tier_of("citrix_gateway", tiers) == "edge" and tier_of("citrix_storefront", tiers) == "edge"
     for internal in ("citrix_vda", "citrix_delivery_controller", "sql_server", "ras_connection_broker", "rds_connection_broker"):
-        assert tier_of(internal) == "internal"
+        assert tier_of(internal, tiers) == "internal"
     assert all(component in catalog.components for component in EDGE_COMPONENTS)
-    overrides = normalise_tiers(catalog.components, {"citrix_storefront": "internal", "citrix_vda": "edge"})
+    overrides = {**tiers, **normalise_tiers(catalog.components, {"citrix_storefront": "internal", "citrix_vda": "edge"})}
     assert tier_of("citrix_storefront", overrides) == "internal" and tier_of("citrix_vda", overrides) == "edge"
     assert normalise_tiers(catalog.components, None) == {}
 

@@ -9,7 +9,6 @@ import pytest
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import build_catalog, load_catalog
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
-    DEFAULT_GROUP_MAP,
     HostInput,
     build_topology,
     deployment_flows,
@@ -18,6 +17,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
     plan_hosts,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PortRange
+from tests.catalog_dirs import shipped_tables
 
 DOC = "003_test.txt"
 REF = [{"document": DOC, "section": "CVAD"}]
@@ -38,8 +38,9 @@ def flow(flow_id, source, destination, protocols, ports=None, feature=None):
 def fixture_catalog():
     infrastructure = {
         "product": "infrastructure",
+        "shared": True,
         "components": {"user_device": {"name": "User device"}, "sql_server": {"name": "SQL Server"},
-                       "localhost": {"name": "Loopback"}, "internet": {"name": "Internet"}},
+                       "localhost": {"name": "Loopback", "loopback": True}, "internet": {"name": "Internet"}},
         "symbolic_ports": {"dynamic_rpc": {"description": "RPC", "default": "49152-65535"}},
     }
     citrix = {
@@ -71,6 +72,9 @@ def fixture_catalog():
             flow("f_ddc_sf_adj", "citrix_storefront", "citrix_delivery_controller", ["tcp"], [444, "440-442"]),
         ],
     }
+    known = set(infrastructure["components"]) | set(citrix["components"])
+    citrix.update(shipped_tables("citrix", known))
+    infrastructure.update(shipped_tables("infrastructure", known))
     return build_catalog([("infrastructure.yml", infrastructure), ("citrix.yml", citrix)])
 
 
@@ -223,7 +227,7 @@ def test_merge_ports(ranges, expected):
         ([HostInput("h1", groups=("vda",), product="citrix", address="10.0.0.300")], {},
          r"host 'h1': vdi_firewall_address: '10.0.0.300' is not an IP address"),
         ([HostInput("h1", groups=("vda",), product="vmware", ansible_host="10.0.0.1")], {},
-         r"host 'h1': vdi_firewall_product 'vmware' is not one of citrix, microsoft_rds, parallels_ras"),
+         r"host 'h1': vdi_firewall_product 'vmware' is not one of citrix\b"),
         ([HostInput("h1", groups=("vda",), ansible_host="10.0.0.1")], {},
          r"host 'h1' is in group 'vda', whose components depend on the product: set vdi_firewall_product"),
         ([HostInput("h1", product="citrix", components=["citrix_vdaa"], ansible_host="10.0.0.1")], {},
@@ -249,13 +253,14 @@ def test_bad_input_names_the_host_or_variable(catalog, hosts, kwargs, message):
 
 def test_default_group_map_names_only_known_components():
     catalog = load_catalog()
-    for product, groups in DEFAULT_GROUP_MAP.items():
+    assert set(catalog.group_maps) == set(catalog.products)
+    for product, groups in catalog.group_maps.items():
         for group, components in groups.items():
             for component in components:
                 assert component in catalog.components, f"{product}/{group}: {component}"
     for product in ("citrix", "parallels_ras", "microsoft_rds"):
         for group in ("broker", "gateway", "vda"):
-            assert group in DEFAULT_GROUP_MAP[product]
-    assert DEFAULT_GROUP_MAP["citrix"]["broker"] == ("citrix_delivery_controller",)
-    assert DEFAULT_GROUP_MAP["parallels_ras"]["broker"] == ("ras_connection_broker",)
-    assert DEFAULT_GROUP_MAP["microsoft_rds"]["broker"] == ("rds_connection_broker",)
+            assert group in catalog.group_maps[product]
+    assert catalog.group_maps["citrix"]["broker"] == ("citrix_delivery_controller",)
+    assert catalog.group_maps["parallels_ras"]["broker"] == ("ras_connection_broker",)
+    assert catalog.group_maps["microsoft_rds"]["broker"] == ("rds_connection_broker",)

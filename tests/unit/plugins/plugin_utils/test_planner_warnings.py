@@ -18,6 +18,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
     plan_hosts,
     summarise,
 )
+from tests.catalog_dirs import shipped_tables
 
 DOC = "003_test.txt"
 REF = [{"document": DOC, "section": "CVAD"}]
@@ -37,6 +38,7 @@ def flow(flow_id, source, destination, protocols, ports=None, feature=None):
 def fixture_catalog():
     infrastructure = {
         "product": "infrastructure",
+        "shared": True,
         "components": {"user_device": {"name": "User device (client endpoint, web browser)"},
                        "domain_controller": {"name": "Active Directory domain controller"},
                        "admin_workstation": {"name": "Administrator workstation"}},
@@ -63,6 +65,9 @@ def fixture_catalog():
             flow("f_admin", "admin_workstation", "citrix_delivery_controller", ["tcp"], ["70-90"]),
         ],
     }
+    known = set(infrastructure["components"]) | set(citrix["components"])
+    citrix.update(shipped_tables("citrix", known))
+    infrastructure.update(shipped_tables("infrastructure", known))
     return build_catalog([("infrastructure.yml", infrastructure), ("citrix.yml", citrix)])
 
 

@@ -18,17 +18,17 @@ import ipaddress
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PRODUCTS, load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
-    DEFAULT_GROUP_MAP,
     HostInput,
     build_topology,
     plan_hosts,
 )
 
 CATALOG = load_catalog()
-GROUPS = sorted({group for groups in DEFAULT_GROUP_MAP.values() for group in groups})
+PRODUCTS = tuple(sorted(CATALOG.products))
+GROUPS = sorted({group for groups in CATALOG.group_maps.values() for group in groups})
 TYPO_GROUPS = ["brokers", "VDA", "store-front", "windows", "linux"]
 FEATURES = sorted(CATALOG.features)
 ENDPOINT_COMPONENTS = ["user_device", "admin_workstation", "domain_controller", "dns_server", "sql_server"]
@@ -95,7 +95,7 @@ def _ports_in_range(texts) -> bool:
 def sites(draw):
     """Well-formed deployments of one product: they must always plan."""
     product = draw(st.sampled_from(PRODUCTS))
-    groups = sorted(DEFAULT_GROUP_MAP[product])
+    groups = sorted(CATALOG.group_maps[product])
     count = draw(st.integers(min_value=2, max_value=12))
     hosts = []
     for number in range(count):

@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
-    DOMAIN_MEMBER,
     load_catalog,
     reference_text,
 )
@@ -25,12 +24,15 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
     plan_hosts,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import FLOW_COLUMNS, flows_csv
+from tests.catalog_dirs import write_product
 
 ROOT = Path(__file__).resolve().parents[4]
 D3 = "003_661a4aab3c5f7bd6.txt"
+DOMAIN_MEMBER = "domain_member"
 
 INFRASTRUCTURE = {
     "product": "infrastructure",
+    "shared": True,
     "components": {"user_device": {"name": "User device"}, "domain_controller": {"name": "DC"}},
 }
 PRODUCT = {
@@ -54,11 +56,9 @@ SUPPLEMENT = {
 }
 
 
-def write(tmp_path, supplement=None, product=None, name="supplements/citrix.yml"):
-    (tmp_path / "supplements").mkdir(exist_ok=True)
-    (tmp_path / "infrastructure.yml").write_text(yaml.safe_dump(INFRASTRUCTURE))
-    (tmp_path / "citrix.yml").write_text(yaml.safe_dump(product or PRODUCT))
-    (tmp_path / name).write_text(yaml.safe_dump(supplement or SUPPLEMENT))
+def write(tmp_path, supplement=None, product=None, infrastructure_supplement=None):
+    write_product(tmp_path, INFRASTRUCTURE, infrastructure_supplement)
+    write_product(tmp_path, product or PRODUCT, supplement or SUPPLEMENT)
     return str(tmp_path)
 
 
@@ -67,16 +67,25 @@ def test_a_supplement_file_loads_beside_the_documents(tmp_path):
     flows = {flow.id: flow for flow in catalog.flows}
     assert flows["citrix_cvad_001"].layer == "document" and not flows["citrix_cvad_001"].supplement
     supplement = flows["citrix_sup_001"]
-    assert supplement.supplement and supplement.layer == "supplement" and supplement.file == "supplements/citrix.yml"
+    assert supplement.supplement and supplement.layer == "supplement" and supplement.file == "citrix/supplements.yml"
     assert supplement.reason.startswith("The table refers")
     assert "CTX113250 Required Ports for Citrix NetScaler Gateway in DMZ Setup <https://support.citrix.com/article/CTX113250>" \
         in reference_text(supplement)
-    assert catalog.domain_members == ("citrix_vda",)
+    assert catalog.implied_components() == {}
 
 
-def test_a_supplement_file_may_sit_beside_the_product_file(tmp_path):
-    catalog = load_catalog(write(tmp_path, name="citrix_supplements.yml"))
-    assert [flow.id for flow in catalog.flows if flow.supplement] == ["citrix_sup_001"]
+def test_a_component_of_the_supplement_layer_may_be_implied_by_an_attribute(tmp_path):
+    membership = {"components": {"domain_member": {"name": "Domain member", "implied_by": "domain_member"}}}
+    catalog = load_catalog(write(tmp_path, infrastructure_supplement=membership))
+    assert catalog.implied_components() == {"domain_member": frozenset({"citrix_vda"})}
+
+
+def test_implied_by_belongs_to_the_supplement_layer(tmp_path):
+    product = copy.deepcopy(PRODUCT)
+    product["components"]["citrix_gateway"]["implied_by"] = "domain_member"
+    with pytest.raises(VdiFirewallError, match=r"citrix/components.yml: component 'citrix_gateway': 'implied_by' "
+                                               r"belongs to the supplement layer"):
+        load_catalog(write(tmp_path, product=product))
 
 
 def _flow_change(key, value):
@@ -109,7 +118,7 @@ def _flow_change(key, value):
 def test_the_loader_rejects_a_supplement_without_reason_or_reference(tmp_path, key, value, message):
     with pytest.raises(VdiFirewallError, match=message) as excinfo:
         load_catalog(write(tmp_path, supplement=_flow_change(key, value)))
-    assert "supplements/citrix.yml" in str(excinfo.value)
+    assert "citrix/supplements.yml" in str(excinfo.value)
 
 
 @pytest.mark.parametrize("key", ["supplement", "reason", "corrects"])
@@ -130,7 +139,8 @@ def test_a_document_row_needs_a_document_reference(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda s: s.update(layer="extra"), r"layer 'extra' is not one of document, supplement"),
+        (lambda s: s.update(colour="red"), r"citrix/supplements.yml: unknown top-level key\(s\) colour"),
+        (lambda s: s.update(group_map={"vda": ["citrix_vda"]}), r"'group_map' belongs to the product's product.yml"),
         (lambda s: s.update(documents={"x.txt": {"title": "x", "language": "en"}}), r"cites documents, it does not define"),
     ],
 )
@@ -141,19 +151,12 @@ def test_bad_supplement_files_are_refused(tmp_path, change, message):
         load_catalog(write(tmp_path, supplement=supplement))
 
 
-def test_one_supplement_file_per_product(tmp_path):
-    write(tmp_path)
-    (tmp_path / "supplements" / "more.yml").write_text(yaml.safe_dump(
-        dict(SUPPLEMENT, flows=[dict(SUPPLEMENT["flows"][0], id="citrix_sup_002")])))
-    with pytest.raises(VdiFirewallError, match=r"the supplements of 'citrix' are already defined in"):
-        load_catalog(str(tmp_path))
-
-
 def test_domain_member_must_be_a_boolean(tmp_path):
     product = copy.deepcopy(PRODUCT)
     product["components"]["citrix_vda"]["domain_member"] = "yes"
+    membership = {"components": {"domain_member": {"name": "Domain member", "implied_by": "domain_member"}}}
     with pytest.raises(VdiFirewallError, match=r"component 'citrix_vda': 'domain_member' must be true or false"):
-        load_catalog(write(tmp_path, product=product))
+        load_catalog(write(tmp_path, product=product, infrastructure_supplement=membership))
 
 
 # The shipped supplement layer ----------------------------------------------------------------
@@ -171,10 +174,10 @@ def test_every_shipped_supplement_says_why_and_where(shipped):
         assert flow.reason and len(flow.reason) > 40, flow.id
         public = [ref for ref in flow.references if "document" not in ref]
         assert public and all(ref.get("url", "").startswith("https://") for ref in public), flow.id
-        assert flow.file.startswith("supplements/"), flow.id
+        assert flow.file.endswith("/supplements.yml"), flow.id
     document_rows = [flow for flow in shipped.flows if not flow.supplement]
     assert all("document" in ref for flow in document_rows for ref in flow.references)
-    assert all(not flow.file.startswith("supplements/") for flow in document_rows)
+    assert all(flow.file.endswith("/flows.yml") for flow in document_rows)
 
 
 def test_supplement_ids_are_distinct_and_follow_the_scheme(shipped):
@@ -202,9 +205,9 @@ def test_domain_membership_is_modelled_once(shipped):
     assert shipped.features["domain_membership"]["default"] is True
     for component in ("citrix_delivery_controller", "citrix_vda", "citrix_storefront", "ras_rdsh_agent",
                       "ras_connection_broker", "rds_session_host", "rds_connection_broker", "rds_gateway", "sql_server"):
-        assert component in shipped.domain_members, component
+        assert component in shipped.implied_components()[DOMAIN_MEMBER], component
     for appliance in ("citrix_adc_nsip", "citrix_gateway", "ras_halb", "user_device", "domain_controller"):
-        assert appliance not in shipped.domain_members, appliance
+        assert appliance not in shipped.implied_components()[DOMAIN_MEMBER], appliance
 
 
 @pytest.mark.parametrize(
