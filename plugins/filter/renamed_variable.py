@@ -11,7 +11,7 @@ short_description: The value of a renamed variable, with a deprecation warning n
 version_added: 1.0.0
 description:
   - Returns its input unchanged and warns, once per run, that the variable O(old) is deprecated in
-    favour of O(new).
+    favour of O(new), and that the collection's version 2.0.0 stops reading it.
   - The roles of the collection use it for their variables that were renamed to the collection's
     prefix (C(vdi_firewall_)) - while the old name is set, its value is used.
 options:
@@ -27,10 +27,6 @@ options:
     description: The name to set instead.
     type: str
     required: true
-  version:
-    description: The collection version that stops reading the old name.
-    type: str
-    default: 2.0.0
 """
 
 EXAMPLES = r"""
@@ -48,16 +44,13 @@ _value:
 
 from ansible.utils.display import Display
 
-REMOVED_IN = "2.0.0"
-
-
 def deprecation_message(old: str, new: str) -> str:
     """The warning for a variable that was renamed."""
     return f"The variable {old} is deprecated: set {new} instead (while {old} is set, its value is used)"
 
 
-def renamed_variable(value, old: str, new: str, version: str = REMOVED_IN):
-    Display().deprecated(deprecation_message(old, new), version=version, collection_name="vdi.firewall")
+def renamed_variable(value, old: str, new: str):
+    Display().deprecated(deprecation_message(old, new), version="2.0.0", collection_name="vdi.firewall")
     return value
 
 
