@@ -87,7 +87,7 @@ _value:
   type: list
   elements: dict
   sample:
-    - name: vdi-in-tcp-citrix_storefront
+    - name: vdi-in-tcp-web_store
       group: vdi.firewall
       description: "from Citrix StoreFront server (vdi.firewall; flows: citrix_storefront_001)"
       direction: in

@@ -11,7 +11,9 @@ short_description: The validated vendor port catalog (Citrix, Microsoft RDS, Par
 version_added: 1.0.0
 description:
   - Loads the port catalog shipped with the collection under C(vars/catalog/), validates it and
-    returns it as one dictionary.
+    returns it as one dictionary. Each product is a directory C(vars/catalog/<product>/) of data
+    (C(product.yml), C(components.yml), C(features.yml), C(flows.yml), C(supplements.yml)), checked
+    against the JSON Schemas of C(vars/catalog/schema/).
   - Validation fails with an error naming the catalog file and the entry at fault (unknown
     component, port outside 1-65535, unknown protocol, duplicate id, flow without reference,
     unknown feature).
@@ -20,14 +22,15 @@ description:
 options:
   _terms:
     description:
-      - Products to return flows for (C(citrix), C(microsoft_rds), C(parallels_ras)).
-      - All products when none is given. Components and infrastructure are always complete.
+      - Products to return flows for (the catalog's product directories).
+      - All products when none is given. Components and shared infrastructure are always complete.
     type: list
     elements: str
     required: false
   catalog_dir:
     description:
-      - A directory of catalog files to load instead of the collection's own C(vars/catalog/).
+      - A catalog directory (one subdirectory per product) to load instead of the collection's own
+        C(vars/catalog/).
     type: path
     required: false
 """
@@ -37,9 +40,9 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ lookup('vdi.firewall.catalog', 'citrix').flows | length }}"
 
-- name: Every flow that reaches a Delivery Controller
+- name: Every flow that reaches one component (wanted_component - a component id of the catalog)
   ansible.builtin.debug:
-    msg: "{{ lookup('vdi.firewall.catalog').flows | selectattr('to', 'equalto', 'citrix_delivery_controller') }}"
+    msg: "{{ lookup('vdi.firewall.catalog').flows | selectattr('to', 'equalto', wanted_component) }}"
 
 - name: Validate a catalog of your own
   ansible.builtin.set_fact:
@@ -55,8 +58,13 @@ _raw:
     products:
       description: Product id to title.
       type: dict
+    shared:
+      description: Shared infrastructure (a product directory whose C(product.yml) says C(shared) true) id to title.
+      type: dict
     documents:
-      description: Source document (seed file name) to title and language.
+      description:
+        - Source document (seed file name) to title, url, product_version, date and language.
+        - A value the document does not give is null.
       type: dict
     components:
       description: Component id to name, aliases and product.
@@ -70,10 +78,11 @@ _raw:
     flows:
       description:
         - Every flow with id, product, from, to, protocols, ports (resolved, numbers and a-b
-          ranges), port_specs (as written), description, section, references, feature, service,
+          ranges), port_specs (as written), description, section, references, feature (a name, or
+          C(all)/C(any)/C(not) of them), service,
           to_addresses, from_addresses and note.
         - The layer of each flow - C(document) for the vendor documents' rows, C(supplement) for the
-          supplement layer (C(vars/catalog/supplements/)) - with C(supplement), C(reason) and
+          supplement layer (each product's C(supplements.yml)) - with C(supplement), C(reason) and
           C(corrects) (the document rows a supplement corrects). A supplement's references include
           public ones (C(title) with C(url) and/or a vendor article C(id)).
       type: list

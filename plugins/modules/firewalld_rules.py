@@ -78,7 +78,7 @@ EXAMPLES = r"""
 - name: Apply the host's rules, SSH kept open from the controller
   vdi.firewall.firewalld_rules:
     rules:
-      - name: vdi-in-tcp-citrix_storefront+user_device
+      - name: vdi-in-tcp-web_store+clients
         direction: in
         protocol: tcp
         local_ports: ["80", "443"]
@@ -142,7 +142,7 @@ ignored_rules:
   returned: always
   type: list
   elements: str
-  sample: [vdi-out-tcp-citrix_delivery_controller]
+  sample: [vdi-out-tcp-broker]
 management:
   description: The management entries applied - O(management) and the one from O(management_controller).
   returned: success

@@ -71,7 +71,7 @@ EXAMPLES = r"""
 - name: Apply the host's rules, SSH kept open from the controller
   vdi.firewall.nftables_rules:
     rules:
-      - name: vdi-in-tcp-user_device
+      - name: vdi-in-tcp-clients
         direction: in
         protocol: tcp
         local_ports: ["1494", "2598"]
@@ -117,7 +117,7 @@ ignored_rules:
   returned: always
   type: list
   elements: str
-  sample: [vdi-out-tcp-citrix_delivery_controller]
+  sample: [vdi-out-tcp-broker]
 management:
   description: The management entries accepted - O(management) and the one from O(management_controller).
   returned: success

@@ -25,7 +25,8 @@ description:
     the source peers) and outbound rules for flows whose source is one of its components. Ports
     are merged into ranges and addresses into CIDRs, one rule per direction, protocol and remote
     address set, named deterministically (C(vdi-<in|out>-<protocol>-<peer components>)), each
-    with the ids of the flows it serves. Flows to C(localhost) are never rules.
+    with the ids of the flows it serves. Flows from or to the loopback component (C(loopback) true
+    in the catalog) are never rules.
   - Flows switched by a feature follow C(vdi_firewall_features) of the host over the feature's
     documented default.
   - Run it once per play (C(run_once=true)); it plans every host of the play (or O(hosts)) while
@@ -169,8 +170,7 @@ EXAMPLES = r"""
   vdi.firewall.plan_rules:
     output_dir: "{{ playbook_dir }}/out"
     secure_only: true
-    tiers:
-      citrix_storefront: internal
+    tiers: "{{ store_tiers }}"  # component id -> edge or internal, here the store's component: internal
   run_once: true
   delegate_to: localhost
   register: plan
@@ -189,27 +189,27 @@ hosts:
     ctx-ddc1:
       host: ctx-ddc1
       product: citrix
-      components: [citrix_delivery_controller, domain_member]
+      components: [broker, member]
       addresses: [10.10.1.11/32]
       rules:
-        - name: vdi-in-tcp-citrix_storefront
+        - name: vdi-in-tcp-web_store
           direction: in
           protocol: tcp
           local_ports: ["80", "443"]
           remote_ports: []
           remote_addresses: [10.10.2.21/32, 10.10.2.22/32]
-          peers: [citrix_storefront]
+          peers: [web_store]
           flows: [citrix_storefront_001]
           supplement_flows: []
           layer: document
           description: from Citrix StoreFront server
-        - name: vdi-out-udp-domain_controller
+        - name: vdi-out-udp-directory
           direction: out
           protocol: udp
           local_ports: []
           remote_ports: ["53", "88", "123", "389", "464"]
           remote_addresses: [10.10.9.10/31]
-          peers: [domain_controller]
+          peers: [directory]
           flows: [infra_sup_dm_001, infra_sup_dm_002, infra_sup_dm_003, infra_sup_dm_004, infra_sup_dm_007]
           supplement_flows: [infra_sup_dm_001, infra_sup_dm_002, infra_sup_dm_003, infra_sup_dm_004, infra_sup_dm_007]
           layer: supplement
@@ -217,10 +217,10 @@ hosts:
       unresolved: []
       warnings:
         - code: plaintext
-          rule: vdi-in-tcp-citrix_storefront
+          rule: vdi-in-tcp-web_store
           flows: [citrix_storefront_007]
           message: >-
-            vdi-in-tcp-citrix_storefront allows tcp/80 (HTTP) from Citrix StoreFront while the document
+            vdi-in-tcp-web_store allows tcp/80 (HTTP) from Citrix StoreFront while the document
             offers tcp/443 (HTTPS) between the same components; set vdi_firewall_secure_only: true to drop it
       omitted_plaintext: []
 summary:
@@ -237,7 +237,7 @@ summary:
     hosts: 12
     rules: 140
     unresolved: 3
-    unresolved_peers: [citrix_cloud]
+    unresolved_peers: [cloud_service]
     warnings: 5
     warning_counts: {dynamic_rpc_range: 2, open_to_any: 1, plaintext: 2}
     hosts_with_warnings: 4
@@ -247,7 +247,7 @@ summary:
     journeys_complete: 7
     journeys_broken: 1
     journeys_not_applicable: 0
-    broken_journeys: ["citrix_director_admin (hop 2 citrix_director -> citrix_delivery_controller tcp/443|80: ...)"]
+    broken_journeys: ["citrix_director_admin (hop 2 console -> broker tcp/443|80: ...)"]
 probes:
   description: Host name to its probes (C(targets) and C(skipped)); empty unless O(probes=true).
   returned: success
@@ -257,7 +257,7 @@ topology:
   description: Component to the merged addresses of its inventory hosts (input for O(topology) of a sliced run).
   returned: success
   type: dict
-  sample: {citrix_delivery_controller: [192.0.2.21/32, 192.0.2.22/32], citrix_vda: [192.0.2.100/30]}
+  sample: {broker: [192.0.2.21/32, 192.0.2.22/32], desktop: [192.0.2.100/30]}
 products:
   description: Products of the deployment whose flows were considered.
   returned: success
@@ -297,7 +297,7 @@ journeys:
       first_missing: null
       hosts: [ctx-ddc1, ctx-ddc2, ctx-sql1]
       hops:
-        - {hop: 1, from: citrix_delivery_controller, to: sql_server, protocol: tcp, ports: ["1433"], match: all,
+        - {hop: 1, from: broker, to: database, protocol: tcp, ports: ["1433"], match: all,
            status: open, missing: [], sources: [ctx-ddc1, ctx-ddc2], destinations: [ctx-sql1]}
 """
 

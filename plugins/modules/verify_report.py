@@ -96,7 +96,7 @@ journeys:
   sample:
     - id: citrix_site_database
       status: broken
-      reason: "hop 1 citrix_delivery_controller -> sql_server tcp/1433: ddc1 -> sql1 10.0.4.10:1433 timeout"
+      reason: "hop 1 broker -> database tcp/1433: ddc1 -> sql1 10.0.4.10:1433 timeout"
 failure:
   description: Why the verification failed (the required flows that failed and the broken journeys); empty when
     every required flow passed. With O(fail_on_failure) it is also the task's C(msg).
