@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
+from tests.catalog_dirs import write_product
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -106,17 +107,15 @@ def test_export_of_some_products(tmp_path, products, expected):
 
 def test_lookup_reports_bad_catalog_by_file_and_entry(tmp_path):
     catalog_dir = tmp_path / "catalog"
-    catalog_dir.mkdir()
-    (catalog_dir / "infrastructure.yml").write_text(yaml.safe_dump({
-        "product": "infrastructure", "components": {"user_device": {"name": "User"}}}))
-    (catalog_dir / "microsoft_rds.yml").write_text(yaml.safe_dump({
+    write_product(catalog_dir, {"product": "infrastructure", "shared": True, "components": {"user_device": {"name": "User"}}})
+    write_product(catalog_dir, {
         "product": "microsoft_rds",
         "documents": {"002.txt": {"title": "RDS", "language": "en"}},
         "components": {"rds_gateway": {"name": "RD Gateway"}},
         "flows": [{"id": "rds_gateway_001", "from": "user_device", "to": "rds_gateway", "protocols": ["tcp"],
                    "ports": [443, 99999], "description": "HTTPS", "section": "RD Gateway",
                    "references": [{"document": "002.txt", "section": "RD Gateway"}]}],
-    }))
+    })
     playbook = tmp_path / "check.yml"
     playbook.write_text(yaml.safe_dump([{
         "name": "Load a bad catalog", "hosts": "localhost", "gather_facts": False,
@@ -126,7 +125,7 @@ def test_lookup_reports_bad_catalog_by_file_and_entry(tmp_path):
     result = run("ansible-playbook", str(playbook))
     assert result.returncode != 0
     output = " ".join((result.stdout + result.stderr).split())
-    assert "microsoft_rds.yml: flow 'rds_gateway_001' (entry 1): port 99999 is outside 0-65535" in output
+    assert "microsoft_rds/flows.yml: flow 'rds_gateway_001' (entry 1): port 99999 is outside 0-65535" in output
     assert "Traceback" not in output
 
 
@@ -151,14 +150,15 @@ def test_collection_builds_and_installs(tmp_path):
     tarball = next((tmp_path / "dist").glob("vdi-firewall-*.tar.gz"))
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
-    assert "vars/catalog/citrix.yml" in names and "playbooks/export_matrix.yml" in names
+    assert "vars/catalog/citrix/flows.yml" in names and "vars/catalog/schema/flows.schema.json" in names
+    assert "playbooks/export_matrix.yml" in names
     assert not any(name.startswith((".venv", ".build", "tests/", ".ci")) for name in names)
     # dependencies come from the ansible package here; the collection itself must install
     only_installed = {"ANSIBLE_COLLECTIONS_PATH": str(tmp_path / "collections")}
     installed = run("ansible-galaxy", "collection", "install", "--no-deps", "-p", str(tmp_path / "collections"),
                     str(tarball), cwd=tmp_path, env=only_installed)
     assert installed.returncode == 0, installed.stdout + installed.stderr
-    assert (tmp_path / "collections/ansible_collections/vdi/firewall/vars/catalog/citrix.yml").is_file()
+    assert (tmp_path / "collections/ansible_collections/vdi/firewall/vars/catalog/citrix/product.yml").is_file()
     doc = run("ansible-doc", "-t", "lookup", "vdi.firewall.catalog", cwd=tmp_path, env=only_installed)
     assert doc.returncode == 0, doc.stderr
     out = tmp_path / "out"

@@ -13,6 +13,8 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
+from tests.catalog_dirs import write_product
+
 from .test_export_matrix import ROOT, run
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "plan_journeys.yml"
@@ -29,7 +31,8 @@ def plan_journeys(tmp_path, inventory, *extra):
 
 
 def catalog_without(tmp_path, source: str, destination: str) -> Path:
-    """A copy of the collection's catalog without any flow from source to destination."""
+    """A copy of the collection's catalog without any flow from source to destination (in any product's
+    flows.yml or supplements.yml)."""
     target = tmp_path / "catalog"
     shutil.copytree(ROOT / "vars" / "catalog", target)
     removed = 0
@@ -79,10 +82,11 @@ def test_removing_a_hops_flow_makes_the_plan_report_that_journey_broken(tmp_path
 
 
 SMALL_CATALOG = {
-    "infrastructure.yml": {"product": "infrastructure", "components": {"user_device": {"name": "User device"}}},
-    "citrix.yml": {
+    "infrastructure": {"product": "infrastructure", "shared": True, "components": {"user_device": {"name": "User device"}}},
+    "citrix": {
         "product": "citrix",
         "documents": {"003_test.txt": {"title": "Ports", "language": "en"}},
+        "group_map": {"storefront": ["citrix_storefront"], "broker": ["citrix_delivery_controller"]},
         "components": {"citrix_storefront": {"name": "StoreFront"},
                        "citrix_delivery_controller": {"name": "Delivery Controller"}},
         "flows": [{"id": "citrix_test_001", "from": "user_device", "to": "citrix_storefront", "protocols": ["tcp"],
@@ -105,8 +109,8 @@ def small_site(tmp_path, **variables):
     catalog, journeys = tmp_path / "catalog", tmp_path / "journeys"
     catalog.mkdir(exist_ok=True)
     journeys.mkdir(exist_ok=True)
-    for name, data in SMALL_CATALOG.items():
-        (catalog / name).write_text(yaml.safe_dump(data))
+    for data in SMALL_CATALOG.values():
+        write_product(catalog, data)
     (journeys / "citrix.yml").write_text(yaml.safe_dump(SMALL_JOURNEYS))
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(yaml.safe_dump({"all": {
