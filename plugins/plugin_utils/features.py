@@ -123,7 +123,8 @@ def features_by_presence(catalog, component_hosts: dict, products=()) -> dict[st
 
 def gated_off(catalog, components, features: dict | None, present=None) -> list[str]:
     """The switched-off features behind which the flows of these components sit (empty if any flow is ungated
-    or switched on). present: the components the deployment has; a flow whose peer is absent is left out."""
+    or switched on; for a combined feature, the names that keep it off, a switched-on one under a ``not``
+    too). present: the components the deployment has; a flow whose peer is absent is left out."""
     off = set()
     for flow in catalog.flows:
         if flow.source not in components and flow.destination not in components:
@@ -133,8 +134,15 @@ def gated_off(catalog, components, features: dict | None, present=None) -> list[
             continue
         if flow.feature is None or feature_on(flow.feature, features, catalog.features):
             return []
-        names = feature_names(flow.feature)
-        off.update(name for name in names if not feature_on(name, features, catalog.features))
-        if not off.intersection(names):  # off because of a feature that is on ({not: ...})
-            off.update(names)
+        off.update(_blocking(flow.feature, features, catalog.features))
     return sorted(off)
+
+
+def _blocking(expression, features: dict | None, catalog_features: dict, negated: bool = False) -> set[str]:
+    """The names whose values keep an expression off: switched off, or switched on under a ``not``."""
+    if isinstance(expression, str):
+        return {expression} if feature_on(expression, features, catalog_features) is negated else set()
+    (operator, operand), = expression.items()
+    if operator == "not":
+        return _blocking(operand, features, catalog_features, not negated)
+    return {name for item in operand for name in _blocking(item, features, catalog_features, negated)}
