@@ -273,7 +273,7 @@ def parse_port_value(value, where: str) -> list[PortRange]:
 
 def _catalog_files(directory: str) -> list[str]:
     """The catalog's files as '<product>/<file>' names: every product directory's files, in load order."""
-    names = []
+    names: list[str] = []
     for product in discover_products(directory):
         folder = os.path.join(directory, product)
         try:
@@ -429,9 +429,10 @@ def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
         unknown_keys = sorted(set(data) - _FILE_KEYS)
         if unknown_keys:
             raise VdiFirewallError(f"{path}: unknown top-level key(s) {', '.join(unknown_keys)}")
-        product = data.get("product")
-        if product not in declared:
-            raise VdiFirewallError(f"{path}: product {product!r} is not one of {', '.join(sorted(map(str, declared)))}")
+        if data.get("product") not in declared:
+            raise VdiFirewallError(f"{path}: product {data.get('product')!r} is not one of "
+                                   f"{', '.join(sorted(map(str, declared)))}")
+        product = str(data["product"])
         layer = data.get("layer", "document")
         if layer not in LAYERS:
             raise VdiFirewallError(f"{path}: layer {layer!r} is not one of {', '.join(LAYERS)}")

@@ -55,7 +55,7 @@ def _resolve(schema: dict, root: dict, registry: dict | None = None) -> tuple[di
         reference = schema["$ref"]
         base, _sep, fragment = reference.partition("#")
         if base:
-            if base not in (registry or {}):
+            if not registry or base not in registry:
                 raise VdiFirewallError(f"schema: {reference!r} names an unknown schema")
             root = registry[base]
         if not fragment.startswith("/$defs/"):
@@ -133,7 +133,7 @@ def errors(instance, schema: dict, root: dict | None = None, path: tuple = (),
 
 
 def _object_errors(instance: dict, schema: dict, root: dict, path: tuple, registry) -> list[tuple[tuple, str]]:
-    found = []
+    found: list[tuple[tuple, str]] = []
     properties = schema.get("properties", {})
     missing = [key for key in schema.get("required", ()) if key not in instance]
     found.extend((path, f"'{key}' is required") for key in missing)
