@@ -103,8 +103,12 @@ def discover_products(directory: str | None = None) -> tuple[str, ...]:
 
 def _shipped_products() -> tuple[str, ...]:
     """The products (not shared infrastructure) of the collection's own catalog."""
-    products = []
-    for name in discover_products():
+    products: list[str] = []
+    try:
+        names = discover_products()
+    except VdiFirewallError:
+        return ()  # reported, with its directory, when the catalog is loaded
+    for name in names:
         try:
             with open(os.path.join(default_catalog_dir(), name, PRODUCT_FILE), encoding="utf-8") as handle:
                 data = yaml.load(handle, Loader=_YamlLoader)  # noqa: S506 - safe loader
