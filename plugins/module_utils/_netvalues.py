@@ -63,6 +63,13 @@ class PortRange:
         return self.start <= PORT_MIN and self.end >= PORT_MAX
 
 
+def is_port_text(value: Any) -> bool:
+    """Whether a value is written as a port or a range (443, '443', '1000-2000') rather than a name."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and bool(_NUMBER.match(value) or _RANGE.match(value)))
+
+
 def parse_port_range(value: Any, where: str) -> PortRange:
     """One port (443, '443') or range ('1000-2000') as a PortRange."""
     if isinstance(value, (bool, float, dict, list, tuple)) or value is None:
@@ -71,7 +78,9 @@ def parse_port_range(value: Any, where: str) -> PortRange:
     if not text:
         raise VdiFirewallError(f"{where}: the port is empty; give a port or an 'a-b' range")
     match = _RANGE.match(text)
-    if match:
+    if isinstance(value, int):
+        start = end = value
+    elif match:
         start, end = int(match.group(1)), int(match.group(2))
     elif _NUMBER.match(text):
         start = end = int(text)

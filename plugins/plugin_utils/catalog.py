@@ -31,7 +31,13 @@ try:
 except ImportError:  # pragma: no cover - libyaml is optional
     from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
+    PortRange,
+    is_port_text,
+    parse_port_range,
+    parse_ports,
+)
+from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.features import feature_names
 from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import SecureAlternative, secure_alternatives_index
 from ansible_collections.vdi.firewall.plugins.plugin_utils.schema import errors as schema_errors
@@ -56,7 +62,6 @@ _FILE_KEYS = frozenset((
 ))
 _PRODUCT_KEYS = ("shared", "group_map", "edge_components", "secure_alternatives", "not_secure_alternatives")
 _URL = re.compile(r"^https?://\S+$")
-_RANGE = re.compile(r"^(\d+)-(\d+)$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -125,17 +130,6 @@ PRODUCTS = _shipped_products()
 
 
 @dataclass(frozen=True)
-class PortRange:
-    """An inclusive port range; a single port has start == end."""
-
-    start: int
-    end: int
-
-    def __str__(self) -> str:
-        return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
-
-
-@dataclass(frozen=True)
 class Flow:
     """One documented flow between two components."""
 
@@ -168,7 +162,7 @@ class Flow:
 
     @property
     def symbolic_ports(self) -> tuple[str, ...]:
-        return tuple(port for port in self.ports if isinstance(port, str) and not _RANGE.match(port))
+        return tuple(port for port in self.ports if isinstance(port, str) and not is_port_text(port))
 
     @property
     def is_loopback(self) -> bool:
@@ -212,15 +206,11 @@ class Catalog:
         """Return the flow's ports as ranges, symbolic names replaced by their values."""
         ranges: list[PortRange] = []
         for port in flow.ports:
-            if isinstance(port, int):
-                ranges.append(PortRange(port, port))
-                continue
-            match = _RANGE.match(port)
-            if match:
-                ranges.append(PortRange(int(match.group(1)), int(match.group(2))))
+            if is_port_text(port):
+                ranges.append(parse_port_range(port, f"flow {flow.id}: port"))
                 continue
             value = (overrides or {}).get(port, self.symbolic_ports[port]["default"])
-            ranges.extend(parse_port_value(value, f"symbolic port '{port}'"))
+            ranges.extend(parse_ports(value, f"symbolic port '{port}'"))
         return ranges
 
     def subset(self, products: list[str] | tuple[str, ...]) -> Catalog:
@@ -245,34 +235,8 @@ class Catalog:
 
 
 def parse_port_value(value, where: str) -> list[PortRange]:
-    """Parse an int, an 'a-b' string or a comma-separated list of those into port ranges (1-65535).
-
-    An empty value, an empty item, a boolean, a number that is not a whole port or a port 0 is an
-    error naming `where`: a port that cannot be meant never plans silently (nor is dropped).
-    """
-    if isinstance(value, bool) or value is None or isinstance(value, (dict, float)):
-        raise VdiFirewallError(f"{where}: expected a port, an 'a-b' range or a list of them, got {kind_of(value)}")
-    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
-    if not items or (len(items) == 1 and not str(items[0]).strip()):
-        raise VdiFirewallError(f"{where}: the value is empty; give a port, an 'a-b' range or a list of them")
-    ranges = []
-    for item in items:
-        if isinstance(item, (bool, float, dict, list)) or item is None:
-            raise VdiFirewallError(f"{where}: expected a port or an 'a-b' range, got {kind_of(item)}")
-        text = str(item).strip()
-        if not text:
-            raise VdiFirewallError(f"{where}: {str(value)!r} has an empty item")
-        match = _RANGE.match(text)
-        if match:
-            start, end = int(match.group(1)), int(match.group(2))
-        elif text.isdigit():
-            start = end = int(text)
-        else:
-            raise VdiFirewallError(f"{where}: '{text}' is not a port number or an 'a-b' range")
-        if not (1 <= start <= end <= 65535):
-            raise VdiFirewallError(f"{where}: '{text}' is outside 1-65535 or reversed")
-        ranges.append(PortRange(start, end))
-    return ranges
+    """A port, an 'a-b' range, a list or a comma-separated string of them as port ranges (see _netvalues)."""
+    return list(parse_ports(value, where))
 
 
 def _catalog_files(directory: str) -> list[str]:
@@ -614,22 +578,14 @@ def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog, l
     if ports and not port_protocols:
         fail(f"{'/'.join(protocols)} carries no ports")
     for port in ports:
-        if isinstance(port, bool):
-            fail(f"port {port!r} is not a number")
-        if isinstance(port, int):
-            if not 0 <= port <= 65535:
-                fail(f"port {port} is outside 0-65535")
-        elif isinstance(port, str) and port.isdigit():
-            if int(port) > 65535:
-                fail(f"port {port} is outside 0-65535")
-        elif isinstance(port, str) and _RANGE.match(port):
-            start, end = (int(part) for part in port.split("-"))
-            if not (0 <= start <= end <= 65535):
-                fail(f"port range {port} is outside 0-65535 or reversed")
-        elif isinstance(port, str) and port in catalog.symbolic_ports:
-            pass
-        else:
+        if isinstance(port, str) and port in catalog.symbolic_ports:
+            continue
+        if not is_port_text(port) and not isinstance(port, bool):
             fail(f"port {port!r} is neither a number, an 'a-b' range nor a known symbolic port")
+        try:
+            parse_port_range(port, "port")
+        except VdiFirewallError as exc:
+            fail(str(exc))
     feature = raw.get("feature")
     if feature is not None:
         try:

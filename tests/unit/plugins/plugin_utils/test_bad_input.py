@@ -15,14 +15,14 @@ WHERE = "vdi_firewall_symbolic_ports['dynamic_rpc']"
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("0", r"'0' is outside 1-65535"),
-    (0, r"'0' is outside 1-65535"),
+    ("0", r"'0' is not a port number \(1-65535\)"),
+    (0, r"'0' is not a port number"),
     ("", r"the value is empty"),
     ("  ", r"the value is empty"),
     ([], r"the value is empty"),
     ("80,,443", r"'80,,443' has an empty item"),
     ("http", r"'http' is not a port number or an 'a-b' range"),
-    ("65536", r"outside 1-65535"),
+    ("65536", r"not a port number"),
     ("5000-4000", r"outside 1-65535 or reversed"),
     (True, r"got the boolean True"),
     (80.5, r"got the number 80.5"),

@@ -242,7 +242,7 @@ def test_merge_ports(ranges, expected):
          r"vdi_firewall_endpoints\['user_device'\]: '10.0.0.0/33' is not an IP address or CIDR"),
         ([], {"endpoints": {"users": ["10.0.0.0/8"]}}, r"vdi_firewall_endpoints\['users'\]: unknown component 'users'"),
         ([], {"endpoints": {"user_device": 42}}, r"vdi_firewall_endpoints\['user_device'\]: expected a string or a list"),
-        ([], {"symbolic_ports": {"dynamic_rpc": "70000"}}, r"vdi_firewall_symbolic_ports\['dynamic_rpc'\]: '70000' is outside"),
+        ([], {"symbolic_ports": {"dynamic_rpc": "70000"}}, r"vdi_firewall_symbolic_ports\['dynamic_rpc'\]: '70000' is not a port number"),
         ([], {"symbolic_ports": {"rpc": "1000"}}, r"vdi_firewall_symbolic_ports: unknown symbolic port 'rpc'"),
     ],
 )
