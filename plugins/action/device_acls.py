@@ -15,7 +15,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import (
     normalise_options,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.devices import device_input, is_device
+from ansible_collections.vdi.firewall.plugins.plugin_utils.devices import PLAN_FLOW_KEYS, device_input, is_device
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host_inputs, planner_settings
 from ansible_collections.vdi.firewall.plugins.plugin_utils.platforms import host_platform
@@ -27,8 +27,30 @@ display = Display()
 
 
 def _stale(output_dir: str, inventory_hosts) -> list[str]:
-    """acls/<device>.csv and .rendered.txt of devices no longer in the inventory (a sliced run keeps the others')."""
-    return stale_files(output_dir, "acls", (".rendered.txt", ".csv"), set(inventory_hosts))
+    """acls/<device>.csv, .rendered.txt and .rendered.xml of devices no longer in the inventory (a sliced run keeps the others')."""
+    return stale_files(output_dir, "acls", (".rendered.txt", ".rendered.xml", ".csv"), set(inventory_hosts))
+
+
+def _plan_input(plan) -> tuple[list[dict], dict]:
+    """The deployment flows and planned hosts of vdi.firewall.plan_rules' device_plan, checked."""
+    flows, hosts = plan.get("flows"), plan.get("hosts")
+    if not isinstance(flows, list) or not isinstance(hosts, dict):
+        raise VdiFirewallError("plan must be the device_plan that vdi.firewall.plan_rules returns ({flows: [...], hosts: {...}})")
+    for index, row in enumerate(flows):
+        missing = [key for key in PLAN_FLOW_KEYS[:5] if not isinstance(row, dict) or key not in row]
+        if missing:
+            raise VdiFirewallError(f"plan: flow #{index} lacks {', '.join(missing)}")
+    return flows, hosts
+
+
+def _planned(catalog, task_vars: dict, args: dict) -> tuple[list[dict], dict]:
+    """Used alone (no plan): plan the deployment here, with the settings plan_rules reads."""
+    hostvars = task_vars.get("hostvars") or {}
+    topology = build_topology(catalog, host_inputs(task_vars), **planner_settings(task_vars, args))
+    rows = deployment_flows(topology, plan_hosts(topology))
+    hosts = {host: {"addresses": list(addresses), "platform": host_platform(hostvars[host], host)}
+             for host, addresses in topology.host_addresses.items()}
+    return rows, hosts
 
 
 class ActionModule(ActionBase):
@@ -57,16 +79,16 @@ class ActionModule(ActionBase):
                 log_deny=args["log_deny"],
                 afis=args["afis"],
                 icmpv6_essential=args["icmpv6_essential"],
+                icmp_essential=args["icmp_essential"],
                 management_host_ports=args.get("management_host_ports"),
                 management_device_ports=args.get("management_device_ports"),
             )
             catalog = load_catalog(args.get("catalog_dir"))
-            topology = build_topology(catalog, host_inputs(task_vars), **planner_settings(task_vars, args))
-            plans = plan_hosts(topology)
-            rows = deployment_flows(topology, plans)
+            if args.get("plan"):
+                rows, hosts = _plan_input(args["plan"])  # the one plan of vdi.firewall.plan_rules
+            else:
+                rows, hosts = _planned(catalog, task_vars, args)
             references, descriptions = catalog_texts(catalog)
-            hosts = {host: {"addresses": list(addresses), "platform": host_platform(hostvars[host], host)}
-                     for host, addresses in topology.host_addresses.items()}
             devices = build_device_acls(
                 [device_input(name, hostvars[name]) for name in names],
                 rows, hosts, options, references, descriptions,

@@ -8,7 +8,12 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.vdi.firewall.plugins.module_utils._argspecs import PLAN_RULES_ARGUMENT_SPEC
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.devices import device_checks, device_results, inventory_devices
+from ansible_collections.vdi.firewall.plugins.plugin_utils.devices import (
+    device_checks,
+    device_plan,
+    device_results,
+    inventory_devices,
+)
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import (
     as_bool,
@@ -117,6 +122,8 @@ class ActionModule(ActionBase):
             report_notices=notices,
             probes=probes,
             journeys=journeys or [],
+            # the zone devices' part of this plan, for vdi.firewall.device_acls (its option plan)
+            device_plan=device_plan(task_vars, topology, flow_rows) if device_names else {},
         )
         return result
 

@@ -11,6 +11,8 @@ DEVICE_ACLS_ARGUMENT_SPEC = {
     "log_deny": {"type": "bool", "default": False},
     "afis": {"type": "list", "elements": "str", "choices": ["ipv4", "ipv6"], "default": ["ipv4", "ipv6"]},
     "icmpv6_essential": {"type": "bool", "default": True},
+    "icmp_essential": {"type": "bool", "default": True},
+    "plan": {"type": "dict"},
     "management_host_ports": {"type": "list", "elements": "int"},
     "management_device_ports": {"type": "list", "elements": "int"},
     "catalog_dir": {"type": "path"},

@@ -29,14 +29,21 @@ description:
     destination CIDRs, destination port or range) in the ACL of the source zone when that ACL is
     applied C(in), and in the ACL of the destination zone when that ACL is applied C(out).
   - Device ACLs do not track connections, so with O(return_traffic) each permitted flow also gets
-    its return entry (source port of the flow, C(established) for TCP where the module can say so).
+    its return entry - TCP from the flow's port with C(established) (C(tcp-established) in the Junos set
+    text), UDP from the flow's port to the peers' ephemeral ports 1024-65535, ICMP echo replies.
   - With C(vdi_firewall_management_cidrs) on the device, management entries come first - the
     controller keeps SSH or WinRM (O(management_host_ports)) to every planned host and its management
     port (O(management_device_ports)) to the device itself.
-  - Entries are deduplicated, merged (addresses into CIDRs, ports into ranges), ordered (management,
-    flows, return traffic, ICMPv6 the network needs, then an explicit deny), numbered by 10 and
-    returned in the data shape of the platform's ACL resource module (C(afi)/C(acls)/C(aces)), with
-    the interface bindings in the shape of its C(acl_interfaces) module.
+  - Flows become rules - address sets times port sets - merged along one dimension at a time (the ports
+    of the same peers, the peers of the same ports), which keeps exactly what is permitted. On IOS an
+    IPv4 address set of more than one CIDR becomes an C(object-group network) (its definition in
+    C(object_group_lines)), on Junos a C(prefix-list) (C(prefix_lists), for
+    M(junipernetworks.junos.junos_prefix_lists)); NX-OS and EOS list the CIDRs. Each rule's first entry
+    carries remarks naming its flows and their documents. Rules are ordered (management, flows, return
+    traffic, the ICMP and ICMPv6 the network needs, then an explicit deny), numbered by 10 and returned
+    in the data shape of the platform's ACL resource module (C(afi)/C(acls)/C(aces)), with the
+    interface bindings in the shape of its C(acl_interfaces) module, and as configuration text
+    (C(text) - the lines as the device shows them; Junos C(set) commands).
   - An ACL exists for each address family the zone has CIDRs of (and that O(afis) lists).
 options:
   devices:
@@ -69,11 +76,26 @@ options:
     default: [ipv4, ipv6]
   icmpv6_essential:
     description:
-      - In IPv6 ACLs, permit neighbour solicitation and advertisement and packet-too-big before the
-        deny (an explicit deny would otherwise break neighbour discovery). Typed on EOS and NX-OS; the
-        IOS and Junos modules have no ICMPv6 types, so there it is one entry for all ICMPv6.
+      - In IPv6 ACLs, permit neighbour solicitation and advertisement, router solicitation and
+        advertisement and packet-too-big before the deny (an explicit deny would otherwise break
+        neighbour discovery and path MTU discovery), one entry per type. The Junos set text says the
+        types; M(junipernetworks.junos.junos_acls) cannot, so its XML term permits all ICMPv6.
     type: bool
     default: true
+  icmp_essential:
+    description:
+      - In IPv4 ACLs with flows, permit ICMP unreachable before the deny (path MTU discovery's
+        fragmentation needed, and the quick failure of a refused connection).
+    type: bool
+    default: true
+  plan:
+    description:
+      - The C(device_plan) that M(vdi.firewall.plan_rules) returns (C(flows), the deployment's flows, and
+        C(hosts), the planned hosts' addresses and platforms). The ACLs are then built from that one plan,
+        without planning again; O(group_map), O(endpoints) and O(symbolic_ports) do not apply.
+      - Without it the module plans the deployment itself, with the settings M(vdi.firewall.plan_rules)
+        reads (the C(vdi_firewall_*) variables of the inventory), so that it can be used on its own.
+    type: dict
   management_host_ports:
     description:
       - TCP ports the controller keeps to every planned host.
@@ -125,6 +147,21 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Plan once, then work out the ACLs from that plan
+  vdi.firewall.plan_rules:
+    return_hosts: false
+    journeys: false
+  run_once: true
+  delegate_to: localhost
+  register: plan
+
+- name: Work out the ACLs of the play's devices from the plan
+  vdi.firewall.device_acls:
+    plan: "{{ plan.device_plan }}"
+  run_once: true
+  delegate_to: localhost
+  register: acl_plan
+
 - name: Work out the ACLs of every device of the play and write the change-request CSVs
   vdi.firewall.device_acls:
     output_dir: "{{ playbook_dir }}/out"
@@ -170,6 +207,9 @@ devices:
       interfaces:
         - name: GigabitEthernet0/1
           access_groups: [{afi: ipv4, acls: [{name: VDI-USERS-IN, direction: in}]}]
+      text: ["ip access-list extended VDI-USERS-IN", " remark flows: citrix_gateway_001", " 10 permit tcp ..."]
+      address_groups: {VDI-VDA: [192.0.2.101/32, 192.0.2.102/32]}
+      object_group_lines: [object-group network VDI-VDA, " host 192.0.2.101", " host 192.0.2.102"]
       entries:
         - {device: fw-ios, acl: VDI-USERS-IN, afi: ipv4, sequence: 10, action: permit, protocol: tcp,
            source: 198.51.100.0/24, destination: 203.0.113.11/32, destination_port: "443", kind: flow,

@@ -77,6 +77,21 @@ def device_results(task_vars: dict, catalog, topology, flow_rows: list[dict], na
                              references, descriptions)
 
 
+# what a deployment flow row carries to the ACL builder (build_device_acls)
+PLAN_FLOW_KEYS = ("flow_id", "protocol", "source_addresses", "destination_addresses", "ports", "source", "destination")
+
+
+def device_plan(task_vars: dict, topology, flow_rows: list[dict]) -> dict:
+    """What vdi.firewall.device_acls needs of one plan (its option plan): the deployment's flows and the
+    planned hosts' addresses and platforms, so that it builds the ACLs without planning again."""
+    hostvars = task_vars.get("hostvars") or {}
+    return {
+        "flows": [{key: row.get(key, "") for key in PLAN_FLOW_KEYS} for row in flow_rows],
+        "hosts": {host: {"addresses": list(addresses), "platform": host_platform(hostvars[host], host)}
+                  for host, addresses in topology.host_addresses.items() if host in hostvars},
+    }
+
+
 def _ports(text: str):
     text = str(text or "").strip()
     if not text or text == "any":

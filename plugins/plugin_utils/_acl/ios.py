@@ -110,14 +110,21 @@ def ace_text(afi: str, ace: Ace, options) -> str:
     return f" {ace.sequence} {body}" if afi == "ipv4" else f" sequence {ace.sequence} {body}"
 
 
+def group_members(cidrs) -> list[str]:
+    """The lines under 'object-group network NAME' for its CIDRs."""
+    members = []
+    for cidr in cidrs:
+        net = network(cidr)
+        members.append(f"host {net.network_address}" if net.prefixlen == net.max_prefixlen
+                       else f"{net.network_address} {net.netmask}")
+    return members
+
+
 def group_lines(groups) -> list[str]:
     lines = []
     for name, cidrs in groups:
         lines.append(f"object-group network {name}")
-        for cidr in cidrs:
-            net = network(cidr)
-            lines.append(f" host {net.network_address}" if net.prefixlen == net.max_prefixlen
-                         else f" {net.network_address} {net.netmask}")
+        lines.extend(f" {member}" for member in group_members(cidrs))
     return lines
 
 

@@ -17,7 +17,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.model import Ace
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 
 NAME = "junos"
-GROUP_AFIS = ("ipv4", "ipv6")
+GROUP_AFIS = ()  # junos_acls fails to render prefix_list references offline: addresses are listed
 REMARKS = "comments"
 _PROTOCOLS = {"ipv4": {}, "ipv6": {"icmpv6": "icmp6"}}
 _TYPES = {"unreachable": "unreachable", "echo_reply": "echo-reply", "neighbor_solicitation": "neighbor-solicit",

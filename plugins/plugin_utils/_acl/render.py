@@ -159,6 +159,7 @@ def render_device(device: DeviceInput, platform: str, zones: list[Zone], entries
               "text": module.text(rendered, groups.items(), bound, options)}
     if platform == "ios":
         result["object_group_lines"] = ios.group_lines(groups.items())
+        result["object_groups"] = {name: ios.group_members(cidrs) for name, cidrs in groups.items()}
     if platform == "junos":
         result["prefix_lists"] = junos.prefix_lists(groups.items())
     return result
@@ -230,7 +231,7 @@ def catalog_texts(catalog) -> tuple[dict, dict]:
 def device_files(name: str) -> dict[str, str]:
     """The relative paths of a device's files (its name encoded, see outputs.file_name)."""
     stem = f"acls/{file_name(name, 'device')}"
-    return {"csv": f"{stem}.csv", "rendered": f"{stem}.rendered.txt"}
+    return {"csv": f"{stem}.csv", "rendered": f"{stem}.rendered.txt", "xml": f"{stem}.rendered.xml"}
 
 
 def acl_files(devices: dict[str, dict]) -> dict[str, str]:
