@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import parse_ports
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 
 EDGE = "edge"
@@ -86,33 +87,6 @@ def tier_of(component: str, tiers: dict[str, str] | None = None) -> str:
     return (tiers or {}).get(component, INTERNAL)
 
 
-def covers(ranges, port: int) -> bool:
-    """Whether any (start, end) range contains the port."""
-    return any(start <= port <= end for start, end in ranges)
-
-
-def without_port(ranges, port: int) -> list[tuple[int, int]]:
-    """The (start, end) ranges with one port taken out (a range around it is split)."""
-    result = []
-    for start, end in ranges:
-        if not start <= port <= end:
-            result.append((start, end))
-            continue
-        if start < port:
-            result.append((start, port - 1))
-        if port < end:
-            result.append((port + 1, end))
-    return result
-
-
-def _parse_ports(ports) -> list[tuple[int, int]]:
-    ranges = []
-    for text in ports:
-        start, _sep, end = str(text).partition("-")
-        ranges.append((int(start), int(end or start)))
-    return ranges
-
-
 def _prefix(cidr: str) -> tuple[int, int]:
     """(IP version, prefix length) of a CIDR string as the planner writes them."""
     address, _sep, length = cidr.partition("/")
@@ -121,7 +95,7 @@ def _prefix(cidr: str) -> tuple[int, int]:
 
 
 def _opens_dynamic_rpc(ranges) -> bool:
-    return any(start <= DYNAMIC_RPC_RANGE[0] and end >= DYNAMIC_RPC_RANGE[1] for start, end in ranges)
+    return any(item.start <= DYNAMIC_RPC_RANGE[0] and item.end >= DYNAMIC_RPC_RANGE[1] for item in ranges)
 
 
 def lint_rules(rules: list[dict], host_components, flow_destinations: dict[str, str], flow_ranges,
@@ -130,7 +104,7 @@ def lint_rules(rules: list[dict], host_components, flow_destinations: dict[str, 
     """Warnings about wide-open inbound rules on internal components and whole dynamic RPC ranges.
 
     flow_destinations maps a flow id to its destination component; flow_ranges(flow_id) returns the
-    flow's resolved (start, end) port ranges and the symbolic ports it uses; peer_sources names where
+    flow's resolved port ranges (PortRange) and the symbolic ports it uses; peer_sources names where
     each peer's addresses come from (for the message).
     """
     warnings = []
@@ -138,7 +112,7 @@ def lint_rules(rules: list[dict], host_components, flow_destinations: dict[str, 
     for rule in rules:
         if rule["direction"] == "in":
             warnings.extend(_wide_open(rule, own, flow_destinations, component_names, tiers, peer_sources))
-        wide = [port for port in rule["local_ports"] or rule["remote_ports"] if _opens_dynamic_rpc(_parse_ports([port]))]
+        wide = [port for port in rule["local_ports"] or rule["remote_ports"] if _opens_dynamic_rpc(parse_ports([port], 'planned rule ports'))]
         if wide:
             warnings.append(_dynamic_rpc(rule, wide, flow_ranges))
     return warnings

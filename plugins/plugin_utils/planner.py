@@ -14,10 +14,16 @@ try:
 except ImportError:  # pragma: no cover - exercised only without netaddr
     HAS_NETADDR = False
 
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
+    PortRange,
+    merge_ports,
+    parse_ports,
+    ports_cover,
+    ports_without,
+)
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
     Catalog,
     Flow,
-    PortRange,
     reference_label,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.addresses import (
@@ -37,11 +43,9 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.variables import grou
 from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import (
     alternatives_between,
     count_warnings,
-    covers,
     lint_rules,
     normalise_tiers,
     plaintext_warning,
-    without_port,
 )
 
 ANY_ADDRESSES = ("0.0.0.0/0", "::/0")
@@ -136,10 +140,10 @@ class Topology:
             self._index_cache["destinations"] = {flow.id: flow.destination for flow in self.catalog.flows}
         return self._index_cache["destinations"]
 
-    def flow_ranges(self, flow_id: str) -> tuple[list[tuple[int, int]], tuple[str, ...]]:
-        """A flow's resolved (start, end) port ranges and the symbolic ports it uses."""
+    def flow_ranges(self, flow_id: str) -> tuple[tuple[PortRange, ...], tuple[str, ...]]:
+        """A flow's resolved port ranges and the symbolic ports it uses."""
         flow = self.flows_by_id()[flow_id]
-        return [(port.start, port.end) for port in self.flow_ports(flow)], flow.symbolic_ports
+        return tuple(self.flow_ports(flow)), flow.symbolic_ports
 
     def component_name(self, component: str) -> str:
         """The catalog's display name of a component."""
@@ -166,18 +170,6 @@ def merge_cidrs(addresses) -> tuple[str, ...]:
     _require_netaddr()
     ip_set = IPSet(addresses)
     return tuple(str(cidr) for cidr in ip_set.iter_cidrs())
-
-
-def merge_ports(ranges) -> list[PortRange]:
-    """Merge overlapping and adjacent port ranges."""
-    merged: list[PortRange] = []
-    for port_range in sorted(ranges, key=lambda item: (item.start, item.end)):
-        if merged and port_range.start <= merged[-1].end + 1:
-            if port_range.end > merged[-1].end:
-                merged[-1] = PortRange(merged[-1].start, port_range.end)
-        else:
-            merged.append(port_range)
-    return merged
 
 
 def _parse_address(value, where: str, network: bool, allow_loopback: bool = False) -> str:
@@ -277,12 +269,10 @@ def normalise_symbolic_ports(catalog: Catalog, values) -> dict:
         return {}
     if not isinstance(values, dict):
         raise VdiFirewallError("vdi_firewall_symbolic_ports must be a mapping of symbolic port to port(s)")
-    from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import parse_port_value
-
     for name, value in values.items():
         if name not in catalog.symbolic_ports:
             raise VdiFirewallError(f"vdi_firewall_symbolic_ports: unknown symbolic port '{name}'")
-        parse_port_value(value, f"vdi_firewall_symbolic_ports['{name}']")
+        parse_ports(value, f"vdi_firewall_symbolic_ports['{name}']")
     return dict(values)
 
 
@@ -473,8 +463,7 @@ def _stage_one(topology: Topology, host: str) -> tuple[dict, list, list, list]:
                         if protocol in ("tcp", "udp"):
                             ports = topology.flow_ports(flow)
                             for port in dropped.get(protocol, ()):
-                                ports = [PortRange(start, end) for start, end in
-                                         without_port([(item.start, item.end) for item in ports], port)]
+                                ports = ports_without(ports, port)
                             if not ports:
                                 continue  # every port of the flow was a dropped plaintext port
                         entry = entries.setdefault((direction, protocol, peer), {"ports": [], "flows": set()})
@@ -496,11 +485,10 @@ def _plaintext_ports(topology: Topology, source: str, destination: str, directio
         alternatives = alternatives_between(topology.catalog, source, destination, protocol)
         if not alternatives:
             continue
-        ranges = {flow.id: [(port.start, port.end) for port in topology.flow_ports(flow)]
-                  for flow in flows if protocol in flow.protocols}
+        ranges = {flow.id: topology.flow_ports(flow) for flow in flows if protocol in flow.protocols}
         for alternative in alternatives:
-            plaintext_flows = sorted(flow for flow, flow_ranges in ranges.items() if covers(flow_ranges, alternative.plaintext_port))
-            secure_flows = sorted(flow for flow, flow_ranges in ranges.items() if covers(flow_ranges, alternative.secure_port))
+            plaintext_flows = sorted(flow for flow, flow_ranges in ranges.items() if ports_cover(flow_ranges, alternative.plaintext_port))
+            secure_flows = sorted(flow for flow, flow_ranges in ranges.items() if ports_cover(flow_ranges, alternative.secure_port))
             if not plaintext_flows or not secure_flows:
                 continue
             finding = {
@@ -706,12 +694,10 @@ def deployment_flows(topology: Topology, plans: dict[str, dict]) -> list[dict]:
         for protocol in flow.protocols:
             port_ranges = topology.flow_ports(flow)
             if (flow.id, protocol) in omitted:
-                ranges = [(port.start, port.end) for port in port_ranges]
                 for port in omitted[(flow.id, protocol)]:
-                    ranges = without_port(ranges, port)
-                if not ranges:
+                    port_ranges = ports_without(port_ranges, port)
+                if not port_ranges:
                     continue
-                port_ranges = [PortRange(start, end) for start, end in ranges]
             ports = ",".join(str(port) for port in port_ranges)
             rows.append({
                 "flow_id": flow.id,

@@ -8,16 +8,15 @@ import re
 
 import pytest
 
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import PortRange, ports_cover, ports_without
 from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import (
     alternatives_between,
-    covers,
     lint_rules,
     normalise_tiers,
     short_name,
     tier_of,
-    without_port,
 )
 
 # Port pairs that look like "plaintext / secure" wherever they meet between the same components.
@@ -172,8 +171,9 @@ def test_short_name(name, expected):
     ],
 )
 def test_without_port(ranges, port, expected):
-    assert without_port(ranges, port) == expected
-    assert covers(ranges, port) == (ranges != expected)
+    port_ranges = tuple(PortRange(start, end) for start, end in ranges)
+    assert ports_without(port_ranges, port) == tuple(PortRange(start, end) for start, end in expected)
+    assert ports_cover(port_ranges, port) == (ranges != expected)
 
 
 def rule(name="vdi-in-tcp-user_device", direction="in", protocol="tcp", ports=("1494",), remote=("10.1.0.0/24",),
@@ -190,8 +190,8 @@ NAMES = {"citrix_vda": "Citrix Virtual Delivery Agent (VDA)", "citrix_storefront
 
 
 def flow_ranges(flow_id):
-    return {"f_rpc": ([(135, 135), (49152, 65535)], ("dynamic_rpc",)), "f_dc": ([(1024, 65535)], ("legacy_dynamic_rpc",))
-            }.get(flow_id, ([(1494, 1494)], ()))
+    return {"f_rpc": ((PortRange(135, 135), PortRange(49152, 65535)), ("dynamic_rpc",)),
+            "f_dc": ((PortRange(1024, 65535),), ("legacy_dynamic_rpc",))}.get(flow_id, ((PortRange(1494, 1494),), ()))
 
 
 def lint(rules, components=("citrix_vda",), tiers=None):

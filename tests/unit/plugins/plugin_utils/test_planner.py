@@ -12,11 +12,10 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
     HostInput,
     build_topology,
     deployment_flows,
-    merge_ports,
     plan_host,
     plan_hosts,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PortRange
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import PortRange, merge_ports
 from tests.catalog_dirs import shipped_tables
 
 DOC = "003_test.txt"
