@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import tempfile
@@ -69,6 +70,91 @@ def csv_text(columns, rows) -> str:
     return buffer.getvalue()
 
 
+# compact and sorted: Python's C encoder (the indenting encoder is pure Python, ten times slower)
+_COMPACT = json.JSONEncoder(sort_keys=True).encode
+
+
+class JsonCompact:
+    """``json.dumps(value, sort_keys=True)``, byte for byte; an object met again is not encoded again.
+
+    One instance per set of documents, which must not change while it is in use (it remembers the text
+    of every container it met, by identity).
+    """
+
+    def __init__(self):
+        # id -> (the object, kept so that its id stays its own, its text)
+        self._seen: dict[int, tuple[object, str]] = {}
+
+    def __call__(self, value) -> str:
+        if not isinstance(value, (dict, list, tuple)) or not value:
+            return _COMPACT(value)
+        seen = self._seen.get(id(value))
+        if seen is not None:
+            return seen[1]
+        if not isinstance(value, dict):
+            text = "[" + ", ".join([self(item) for item in value]) + "]"
+        elif all(isinstance(name, str) for name in value):
+            text = "{" + ", ".join([f"{_COMPACT(name)}: {self(item)}" for name, item in sorted(value.items())]) + "}"
+        else:
+            text = _COMPACT(value)  # keys that json turns into strings: its own encoder
+        self._seen[id(value)] = (value, text)
+        return text
+
+
+class JsonText:
+    """``json.dumps(value, indent=2, sort_keys=True) + "\n"``, byte for byte, for many similar documents.
+
+    The planner shares the rules of identical hosts: an object met again is not encoded again. A
+    mapping met for the first time is encoded compactly (Python's C encoder; its indenting one is pure
+    Python, several times slower) and indented only when that content is new at that depth; a list is
+    put together from its items. One instance per set of documents, which must not change while it is
+    in use: it remembers what it indented.
+    """
+
+    def __init__(self):
+        self._indented: dict[tuple[int, str], str] = {}
+        # (level, id) -> (the object, kept so that its id stays its own, its text)
+        self._seen: dict[tuple[int, int], tuple[object, str]] = {}
+
+    def __call__(self, value) -> str:
+        if isinstance(value, (dict, list, tuple)) and value:
+            return self._container(value, 0) + "\n"
+        return _COMPACT(value) + "\n"
+
+    def _value(self, value, level: int) -> str:
+        if not isinstance(value, (dict, list, tuple)) or not value:
+            return _COMPACT(value)
+        seen = self._seen.get((level, id(value)))
+        if seen is not None:
+            return seen[1]
+        if isinstance(value, dict):
+            key = (level, _COMPACT(value))
+            text = self._indented.get(key)
+            if text is None:
+                text = self._indented[key] = self._container(value, level)
+        else:
+            text = self._container(value, level)
+        self._seen[(level, id(value))] = (value, text)
+        return text
+
+    def _container(self, value, level: int) -> str:
+        inner = "\n" + "  " * (level + 1)
+        if not isinstance(value, dict):
+            body = ("," + inner).join([self._value(item, level + 1) for item in value])
+            return "[" + inner + body + "\n" + "  " * level + "]"
+        if not all(isinstance(name, str) for name in value):
+            # keys that json turns into strings: its own encoder, the same text
+            return json.dumps(value, indent=2, sort_keys=True).replace("\n", "\n" + "  " * level)
+        body = ("," + inner).join([f"{_COMPACT(name)}: {self._value(item, level + 1)}"
+                                   for name, item in sorted(value.items())])
+        return "{" + inner + body + "\n" + "  " * level + "}"
+
+
+def json_text(value) -> str:
+    """One document as ``json.dumps(value, indent=2, sort_keys=True) + "\n"`` (see JsonText for many)."""
+    return JsonText()(value)
+
+
 def _check_relative(relative: str) -> None:
     parts = relative.split("/")
     if os.path.isabs(relative) or any(part in ("", ".", "..") for part in parts):
@@ -91,18 +177,22 @@ def _check_directory(output_dir: str, relative: str) -> None:
 def changed_files(output_dir: str, files: dict) -> list[str]:
     """The relative paths whose content differs from what is on disk (or that are missing)."""
     changed = []
+    folders = set()  # each folder on the way checked once, not once per file
     for relative in sorted(files):
         _check_relative(relative)
-        _check_directory(output_dir, relative)
+        folder = relative.rpartition("/")[0]
+        if folder not in folders:
+            _check_directory(output_dir, relative)
+            folders.add(folder)
         path = os.path.join(output_dir, relative)
-        if os.path.isdir(path):
-            raise VdiFirewallError(f"cannot write {path}: it is a directory")
         try:
             with open(path, "rb") as handle:
                 if handle.read() == _encoded(files[relative]):
                     continue
         except FileNotFoundError:
             pass
+        except IsADirectoryError:
+            raise VdiFirewallError(f"cannot write {path}: it is a directory") from None
         except OSError as exc:
             raise VdiFirewallError(f"cannot read {path}: {exc}") from exc
         changed.append(relative)
@@ -149,19 +239,21 @@ def _commit(output_dir: str, staging: str, files: dict, written: list[str], remo
             staged[relative] = os.path.join(staging, f"new{number}")
             with open(staged[relative], "wb") as handle:
                 handle.write(_encoded(files[relative]))
-                handle.flush()
-                os.fsync(handle.fileno())
+        # on disk before any is moved into place: one flush for the whole set, not one per file
+        os.sync()
     except OSError as exc:
         raise VdiFirewallError(f"cannot write to {output_dir}: {exc}; nothing was changed") from exc
     done: list[tuple[str, str | None]] = []  # (target, its backup or None when it was new)
     created: list[str] = []
+    folders = set()  # folders known to exist
     try:
         for number, relative in enumerate([*written, *removed]):
             target = os.path.join(output_dir, relative)
             parent = os.path.dirname(target)
-            if not os.path.isdir(parent):
+            if parent not in folders and not os.path.isdir(parent):
                 os.makedirs(parent)
                 created.append(parent)
+            folders.add(parent)
             backup = None
             if os.path.lexists(target):
                 backup = os.path.join(staging, f"old{number}")

@@ -26,7 +26,14 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFire
 from ansible_collections.vdi.firewall.plugins.plugin_utils.html_report import render_html
 from ansible_collections.vdi.firewall.plugins.plugin_utils.journeys import journeys_by_host, summarise_journeys
 from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import short_name, tier_of
-from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import csv_text, file_name, stale_files, write_outputs
+from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import (
+    JsonCompact,
+    JsonText,
+    csv_text,
+    file_name,
+    stale_files,
+    write_outputs,
+)
 from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import summarise
 
 # Files of the reports; one that a run does not produce (openpyxl missing) is removed, never left stale.
@@ -46,8 +53,9 @@ def plan_files(plans: dict[str, dict], flow_rows: list[dict], journeys: list[dic
     each file keeps the real name under "host"). With the journeys' check results, each host's file lists
     under "journeys" the journeys it takes part in (journeys.journeys_by_host)."""
     by_host = journeys_by_host(journeys) if journeys is not None else None
-    files = {host_file(host): json.dumps(plan if by_host is None else dict(plan, journeys=by_host.get(host, [])),
-                                         indent=2, sort_keys=True) + "\n" for host, plan in plans.items()}
+    text = JsonText()
+    files = {host_file(host): text(plan if by_host is None else dict(plan, journeys=by_host.get(host, [])))
+             for host, plan in plans.items()}
     files["flows.csv"] = flows_csv(flow_rows)
     return files
 
@@ -62,9 +70,11 @@ def stale_host_files(output_dir, keep) -> list[str]:
     return stale_files(output_dir, "hosts", (".json",), keep)
 
 
-def plan_fingerprint(plans: dict[str, dict]) -> str:
-    """SHA-256 of the plans (first 16 hex digits): the same plan always gives the same fingerprint."""
-    return hashlib.sha256(json.dumps(plans, sort_keys=True).encode()).hexdigest()[:16]
+def plan_fingerprint(plans: dict[str, dict], compact: JsonCompact | None = None) -> str:
+    """SHA-256 of the plans (first 16 hex digits): the same plan always gives the same fingerprint.
+
+    The plans' JSON is json.dumps(plans, sort_keys=True); compact (a JsonCompact) reuses what it encoded."""
+    return hashlib.sha256((compact or JsonCompact())(plans).encode()).hexdigest()[:16]
 
 
 def _reference_texts(topology, flow_ids) -> dict[str, tuple[str, str, str]]:
@@ -249,9 +259,10 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
                               "tooltip": f"{names[source]} -> {names[destination]}: {label}\nflows {' '.join(sorted(edge['flows']))}"})
 
     host_groups: dict[str, dict] = {}
+    compact = JsonCompact()  # the hosts share their rules: each is encoded once
     for host, plan in plans.items():
         content = {key: plan.get(key, []) for key in ("components", "rules", "unresolved", "warnings", "omitted_plaintext")}
-        key = json.dumps(content, sort_keys=True)
+        key = compact(content)
         group = host_groups.setdefault(key, {
             "hosts": [], "components": plan["components"],
             "component_names": [names[component] for component in plan["components"]],
@@ -271,7 +282,7 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
         "version": collection_version(),
         "parameters": _parameters(topology, journeys),
         "products": [catalog.products[product]["title"] for product in topology.products if product in catalog.products],
-        "fingerprint": plan_fingerprint(plans),
+        "fingerprint": plan_fingerprint(plans, compact),
         "summary": summarise(plans),
         "settings": {
             "secure_only": topology.secure_only,

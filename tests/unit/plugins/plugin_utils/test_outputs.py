@@ -161,3 +161,33 @@ def test_stale_files_are_found_by_their_decoded_names(tmp_path):
 def test_paths_outside_the_directory_are_refused(tmp_path):
     with pytest.raises(VdiFirewallError, match="not a plain path"):
         write_outputs(str(tmp_path), {"../x.json": "{}"})
+
+
+SAMPLES = [
+    {}, [], "x", 0, 1.5, None, True, [[]], {"a": {}}, {"é": "ü\n\"", "b": [1, {"c": [True, None, 1.5]}]},
+    {1: "x", 2: {3: [3]}}, [{"z": 1}, {"z": 1}, ({"y": ()},)], {"n": {1: {"a": [1]}}}, ["a", {"b": ["c"]}, 1],
+]
+
+
+@pytest.mark.parametrize("value", SAMPLES)
+def test_json_text_and_compact_are_byte_for_byte_json_dumps(value):
+    text, compact = outputs.JsonText(), outputs.JsonCompact()
+    document = {"value": value, "again": [value, value], "nested": {"deeper": [value]}}
+    for item in (value, document, document):  # the second document: everything met before
+        assert text(item) == json.dumps(item, indent=2, sort_keys=True) + "\n"
+        assert compact(item) == json.dumps(item, sort_keys=True)
+    assert outputs.json_text(value) == json.dumps(value, indent=2, sort_keys=True) + "\n"
+
+
+def test_json_text_of_every_plan_of_a_site_is_json_dumps():
+    hosts = [HostInput("ddc1", groups=("broker",), product="citrix", ansible_host="10.0.1.11"),
+             HostInput("ddc2", groups=("broker",), product="citrix", ansible_host="10.0.1.12")]
+    hosts += [HostInput(f"vda{index}", groups=("vda",), product="citrix", ansible_host=f"10.0.3.{index}")
+              for index in range(1, 30)]
+    plans = plan_hosts(build_topology(load_catalog(), hosts, endpoints={"user_device": "any"}))
+    text, compact = outputs.JsonText(), outputs.JsonCompact()
+    for plan in plans.values():
+        assert text(plan) == json.dumps(plan, indent=2, sort_keys=True) + "\n"
+        assert text(dict(plan, journeys=[{"id": "j", "hops": [1, 2]}])) == json.dumps(
+            dict(plan, journeys=[{"id": "j", "hops": [1, 2]}]), indent=2, sort_keys=True) + "\n"
+    assert compact(plans) == json.dumps(plans, sort_keys=True)
