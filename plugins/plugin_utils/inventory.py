@@ -76,6 +76,28 @@ def _features(features, listed, sources=None, variable="vdi_firewall_feature_lis
     return merged
 
 
+def read_hostvars(task_vars: dict) -> dict:
+    """task_vars with "hostvars" read once: a plain dict of every inventory host's variables.
+
+    Ansible's ``hostvars[host]`` works a host's variables out afresh on every access (inventory, group
+    and vars plugin data, facts, extra vars); reading each host once here lets every later reader of
+    the run (host_inputs, vdi_variable_names, the zone devices) look them up for free. The variables
+    stay lazy: a value is templated when it is read, as with ``hostvars`` itself.
+    """
+    hostvars = task_vars.get("hostvars") or {}
+    if isinstance(hostvars, _ReadHostvars):
+        return task_vars
+    read = _ReadHostvars()
+    for host in (task_vars.get("groups") or {}).get("all", ()):
+        if host not in read and host in hostvars:
+            read[host] = hostvars[host]
+    return dict(task_vars, hostvars=read)
+
+
+class _ReadHostvars(dict):
+    """hostvars already read (see read_hostvars)."""
+
+
 def host_inputs(task_vars: dict) -> list[HostInput]:
     """One HostInput per inventory host, read from hostvars."""
     groups = task_vars.get("groups") or {}

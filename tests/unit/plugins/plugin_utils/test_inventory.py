@@ -13,7 +13,9 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import (
     host_groups,
     host_inputs,
     planner_settings,
+    read_hostvars,
     strict_setting,
+    vdi_variable_names,
 )
 
 
@@ -105,3 +107,31 @@ def test_planner_settings_take_options_over_variables_and_add_the_topology():
     assert settings["group_map"] == {"web": ["citrix_storefront"]}
     assert settings["endpoints"] == {"user_device": ["10.0.0.0/24"], "citrix_vda": ["10.1.0.0/30"]}
     assert settings["secure_only"] is True and settings["symbolic_ports"] is None
+
+
+class _CountingHostvars(dict):
+    """hostvars that count how often each host's variables are worked out, as Ansible's do on each access."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.reads: dict[str, int] = {}
+
+    def __getitem__(self, host):
+        self.reads[host] = self.reads.get(host, 0) + 1
+        return super().__getitem__(host)
+
+
+def test_read_hostvars_reads_each_host_once_for_every_reader():
+    hostvars = _CountingHostvars({"ddc1": {"vdi_firewall_product": "citrix", "vdi_firewall_strict": True},
+                                  "vda1": {"vdi_firewall_product": "citrix", "ansible_host": "10.0.3.10"}})
+    task_vars = {"groups": {"all": ["ddc1", "vda1"], "broker": ["ddc1"], "vda": ["vda1"]}, "hostvars": hostvars,
+                 "vdi_firewall_strict": False}
+    read = read_hostvars(task_vars)
+    assert read_hostvars(read) is read
+    inputs = host_inputs(read)
+    names = vdi_variable_names(read)
+    assert hostvars.reads == {"ddc1": 1, "vda1": 1}
+    assert [item.ansible_host for item in inputs] == [None, "10.0.3.10"]
+    assert names == {"ddc1": ["vdi_firewall_product", "vdi_firewall_strict"], "vda1": ["vdi_firewall_product"]}
+    assert read["vdi_firewall_strict"] is False and task_vars["hostvars"] is hostvars
+    assert host_inputs(task_vars) == inputs
