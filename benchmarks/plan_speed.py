@@ -1,14 +1,26 @@
-"""Planner speed: in-process on a synthetic 10,000-host Citrix site, and through ansible-playbook.
+"""Planning speed: the plan playbook beside ansible-inventory on one synthetic Citrix site, and the planner alone.
 
-Usage: python benchmarks/plan_speed.py [--hosts 10000] [--playbook-sizes 500,1000,2000]
+Usage: python benchmarks/plan_speed.py [--sizes 500,1000,2000,5000,10000] [--repeat 1] [--in-process 10000]
 Run it from the checkout with the project's virtual environment (make setup) active.
-Prints one line per measurement; nothing is asserted.
+
+For each size, one generated inventory file (all.vars: product and endpoints; one group per role, VDAs
+making up the rest) is given to
+
+    ansible-inventory -i INV --list
+    ansible-playbook -i INV playbooks/plan.yml -e vdi_firewall_output_dir=TMP
+
+the second as a user runs it, writing every output file into an empty directory. The two run one after
+the other, --repeat times, and the fastest run of each counts (the machine's other load only ever adds).
+The table gives both times, their ratio, each one's milliseconds per host and the megabytes written.
+Then the planner alone, in process (build_topology and plan_hosts, then the per-host files' encoding).
+Nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,8 +38,11 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (  # n
     HostInput,
     build_topology,
     plan_hosts,
+    summarise,
 )
+from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import plan_files  # noqa: E402
 
+SIZES = "500,1000,2000,5000,10000"
 ROLES = (("broker", 4), ("storefront", 4), ("gateway", 4), ("license_server", 2), ("sql", 2), ("director", 2),
          ("pvs", 4), ("fas", 2))
 ENDPOINTS = {"user_device": ["198.51.100.0/24"], "domain_controller": ["192.0.2.10", "192.0.2.11"],
@@ -46,51 +61,92 @@ def site(count: int) -> list[tuple[str, str, str]]:
             for position, (name, group, _unused) in enumerate(hosts)]
 
 
-def in_process(count: int) -> None:
-    catalog = load_catalog()
-    hosts = [HostInput(name, groups=(group,), product="citrix", ansible_host=address) for name, group, address in site(count)]
-    start = time.perf_counter()
-    topology = build_topology(catalog, hosts, endpoints=ENDPOINTS)
-    plans = plan_hosts(topology)
-    elapsed = time.perf_counter() - start
-    rules = sum(len(plan["rules"]) for plan in plans.values())
-    print(f"in-process: {len(plans)} hosts, {rules} rules planned in {elapsed:.3f} s "
-          f"({elapsed / len(plans) * 1e6:.1f} us/host)")
-
-
-def through_playbook(count: int) -> None:
-    children = {}
+def write_inventory(count: int, path: Path) -> None:
+    children: dict[str, dict] = {}
     for name, group, address in site(count):
         children.setdefault(group, {"hosts": {}})["hosts"][name] = {"ansible_host": address}
     inventory = {"all": {"vars": {"vdi_firewall_product": "citrix", "vdi_firewall_endpoints": ENDPOINTS},
                          "children": children}}
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "inventory.yml"
-        path.write_text(yaml.safe_dump(inventory))
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-                   ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks")
-        command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(path), "vdi.firewall.plan",
-                   "-e", f"vdi_firewall_output_dir={scratch}/out"]
-        start = time.perf_counter()
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        elapsed = time.perf_counter() - start
-        if result.returncode != 0:
-            print(result.stdout[-2000:], result.stderr[-2000:])
-            raise SystemExit(f"ansible-playbook failed at {count} hosts")
-        task = [line for line in result.stdout.splitlines() if "Plan every host's rules" in line and "-----" in line]
-        task_seconds = float(task[-1].rsplit("-", 1)[-1].strip().rstrip("s")) if task else float("nan")
-        print(f"ansible-playbook: {count} hosts in {elapsed:.2f} s wall, plan task {task_seconds:.2f} s "
-              f"= {task_seconds / count * 1000:.2f} ms/host")
+    path.write_text(yaml.safe_dump(inventory))
+
+
+def _environment() -> dict[str, str]:
+    return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+
+
+def _timed(command: list[str]) -> float:
+    """Wall seconds of one run; exits with its output when it fails."""
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, env=_environment(), capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        print(result.stdout[-3000:], result.stderr[-3000:])
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return elapsed
+
+
+def _megabytes(directory: Path) -> float:
+    return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file()) / 1e6
+
+
+def side_by_side(count: int, repeat: int, scratch: Path) -> dict:
+    """The fastest of `repeat` runs of ansible-inventory and of the plan playbook on one inventory."""
+    inventory = scratch / f"inventory-{count}.yml"
+    write_inventory(count, inventory)
+    binaries = Path(sys.executable).parent
+    inventory_runs, plan_runs, written = [], [], 0.0
+    for number in range(repeat):
+        inventory_runs.append(_timed([str(binaries / "ansible-inventory"), "-i", str(inventory), "--list"]))
+        output = scratch / f"out-{count}-{number}"
+        plan_runs.append(_timed([str(binaries / "ansible-playbook"), "-i", str(inventory), "playbooks/plan.yml",
+                                 "-e", f"vdi_firewall_output_dir={output}"]))
+        written = _megabytes(output)
+        shutil.rmtree(output)
+    return {"hosts": count, "inventory": min(inventory_runs), "plan": min(plan_runs), "written": written}
+
+
+def print_table(rows: list[dict]) -> None:
+    print(f"{'hosts':>6}  {'inventory s':>11}  {'plan s':>7}  {'ratio':>5}  {'inventory ms/host':>17}  "
+          f"{'plan ms/host':>12}  {'MB written':>10}")
+    for row in rows:
+        print(f"{row['hosts']:>6}  {row['inventory']:>11.2f}  {row['plan']:>7.2f}  "
+              f"{row['plan'] / row['inventory']:>5.2f}  {row['inventory'] / row['hosts'] * 1000:>17.3f}  "
+              f"{row['plan'] / row['hosts'] * 1000:>12.3f}  {row['written']:>10.1f}")
+
+
+def in_process(count: int) -> None:
+    """The planner alone on `count` hosts, then the encoding of their files (without journeys)."""
+    catalog = load_catalog()
+    hosts = [HostInput(name, groups=(group,), product="citrix", ansible_host=address)
+             for name, group, address in site(count)]
+    start = time.perf_counter()
+    plans = plan_hosts(build_topology(catalog, hosts, endpoints=ENDPOINTS))
+    planned = time.perf_counter() - start
+    start = time.perf_counter()
+    files = plan_files(plans, [])
+    encoded = time.perf_counter() - start
+    summary = summarise(plans)
+    print(f"in process: {len(plans)} hosts, {summary['rules']} rules, {summary['warnings']} warnings planned in "
+          f"{planned:.3f} s ({planned / len(plans) * 1e6:.1f} us/host); their files encoded in {encoded:.3f} s "
+          f"({sum(len(text) for text in files.values()) / 1e6:.1f} MB)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hosts", type=int, default=10000)
-    parser.add_argument("--playbook-sizes", default="500,1000,2000")
+    parser.add_argument("--sizes", default=SIZES, help=f"comma-separated numbers of hosts (default {SIZES})")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each command per size; the fastest counts")
+    parser.add_argument("--in-process", type=int, default=10000, metavar="HOSTS",
+                        help="hosts for the in-process planner figures (0: none)")
     args = parser.parse_args()
-    in_process(args.hosts)
-    for size in (int(item) for item in args.playbook_sizes.split(",") if item):
-        through_playbook(size)
+    sizes = [int(item) for item in args.sizes.split(",") if item.strip()]
+    with tempfile.TemporaryDirectory(prefix="plan_speed-") as scratch:
+        rows = []
+        for count in sizes:
+            rows.append(side_by_side(count, max(1, args.repeat), Path(scratch)))
+            print(f"  {count} hosts measured", file=sys.stderr)
+        print_table(rows)
+    if args.in_process:
+        in_process(args.in_process)
 
 
 if __name__ == "__main__":
