@@ -34,7 +34,7 @@ NC = "{urn:ietf:params:xml:ns:netconf:base:1.0}"
 
 def play(out: Path | None, *extra: str, inventories=(CITRIX, NETWORK)):
     sources = [argument for inventory in inventories for argument in ("-i", str(inventory))]
-    output = ["-e", f"network_acl_output_dir={out}"] if out else []
+    output = ["-e", f"vdi_firewall_acl_output_dir={out}"] if out else []
     return run("ansible-playbook", *sources, str(PLAYBOOK), *output, *extra, env={"ANSIBLE_FORKS": "8"})
 
 
@@ -97,7 +97,7 @@ def test_cli_platforms_render_the_known_flow_and_end_every_acl_in_deny(rendered,
     for name, lines in blocks.items():
         assert re.search(r"deny (ip|ipv6) any any", lines[-1]), (name, lines[-1])
         assert not any(re.search(r"^(\S+ |sequence \S+ )?deny", line) for line in lines[:-1]), name
-        assert any("remark flows:" in line for line in lines), name
+        assert any(re.search(r"remark (return of )?flows: ", line) for line in lines), name
     # Delivery Controller -> SQL Server (TCP 1433) stays inside the servers zone: no device sees it
     assert not re.search(r"\b(1433|ms-sql-s)\b", text)
     assert f"interface {'GigabitEthernet0/1' if platform == 'ios' else 'Ethernet1' if platform == 'eos' else 'Ethernet1/1'}" in text
@@ -164,14 +164,14 @@ IOS = {"ansible_host": "192.0.2.9", "ansible_network_os": "cisco.ios.ios", "ansi
     ("device", "zones", "extra", "message"),
     [
         ({**IOS, "ansible_network_os": "vyos.vyos.vyos"}, ZONES, [],
-         "vdi.firewall.device_acls: device 'fw9': ansible_network_os 'vyos.vyos.vyos' is not supported; use one of "
+         "vdi.firewall.plan_rules: device 'fw9': ansible_network_os 'vyos.vyos.vyos' is not supported; use one of "
          "cisco.ios.ios, arista.eos.eos, cisco.nxos.nxos, junipernetworks.junos.junos"),
         (IOS, {**ZONES, "vdi": {"cidrs": ["192.0.2.96/27"]}}, [],
-         "vdi.firewall.device_acls: device 'fw9': zones 'servers' and 'vdi' overlap (192.0.2.96/27)"),
+         "vdi.firewall.plan_rules: device 'fw9': zones 'servers' and 'vdi' overlap (192.0.2.96/27)"),
         (IOS, {**ZONES, "dmz": {"interface": "GigabitEthernet0/3"}}, [],
-         "vdi.firewall.device_acls: device 'fw9': zone 'dmz' has no cidrs"),
+         "vdi.firewall.plan_rules: device 'fw9': zone 'dmz' has no cidrs"),
         ({**IOS, "ansible_network_os": "junipernetworks.junos.junos", "ansible_connection": "ansible.netcommon.netconf"},
-         {**ZONES, "v6": {"cidrs": ["2001:db8::/32"]}}, ["-e", "network_acl_state=merged"],
+         {**ZONES, "v6": {"cidrs": ["2001:db8::/32"]}}, ["-e", "vdi_firewall_acl_state=merged"],
          "vdi.firewall.network_acl: device 'fw9': junipernetworks.junos.junos_acls writes 'protocol' in family inet6 filters"),
     ],
 )

@@ -34,10 +34,7 @@ OWN_PREFIX = {
 }
 # the device entries' options (vdi.firewall.device_acls), shared by the roles that work the entries out
 SHARED_PREFIXES = ("vdi_firewall_acl_",)
-# aligned in the role's own files elsewhere; its case fails only for reasons in roles/network_acl
-PENDING = {"network_acl": "roles/network_acl has no defaults/main.yml matching its argument spec yet"}
-ROLES = [pytest.param(role, marks=pytest.mark.xfail(reason=PENDING[role], strict=False)) if role in PENDING else role
-         for role in OWN_PREFIX]
+ROLES = list(OWN_PREFIX)
 # a default of a public variable in vars/ or tasks/ (omit is no default: the module's own applies)
 VARIABLE_DEFAULT = re.compile(r"\b(vdi_firewall_\w+)\s*\|\s*default\((?!omit\b)")
 RENAMED = re.compile(r"renamed_variable\('(\w+)',\s*'(\w+)'\)")
@@ -117,7 +114,7 @@ def test_vars_and_tasks_give_public_variables_no_defaults(role):
     assert found == []
 
 
-@pytest.mark.parametrize("role", [role for role in OWN_PREFIX if role not in PENDING])
+@pytest.mark.parametrize("role", ROLES)
 def test_renamed_variables_are_still_read_under_their_old_names(role):
     options = options_of(role)
     pairs = [match.groups() for _path, text in role_texts(role) for match in RENAMED.finditer(text)]
@@ -126,7 +123,7 @@ def test_renamed_variables_are_still_read_under_their_old_names(role):
         vars_text = (ROOT / "roles" / role / "vars" / "main.yml").read_text(encoding="utf-8")
         assert f"if {old} is defined else {new}" in vars_text
     # the variables the roles had under their names before
-    before = {"firewalld": 2, "nftables": 3, "nftables_zones": 6, "windows": 0}
+    before = {"firewalld": 2, "nftables": 3, "nftables_zones": 6, "windows": 0, "network_acl": 0}
     assert len(pairs) == before[role]
 
 
