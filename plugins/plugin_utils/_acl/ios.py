@@ -29,6 +29,11 @@ def protocol(afi: str, name: str) -> str:
     return _PROTOCOLS[afi].get(name, name)
 
 
+def inexpressible(afi: str, ace: Ace, options) -> list[str]:
+    """What the entry says that ios_acls' data cannot: ICMPv6 nd-ns and nd-na (the text has them)."""
+    return [name for name in ace.icmp_types if name not in _DATA_TYPES]
+
+
 def _address(operand: str) -> dict:
     if not is_cidr(operand):
         return {"object_group": operand}

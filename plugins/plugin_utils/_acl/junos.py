@@ -32,6 +32,18 @@ def protocol(afi: str, name: str) -> str:
     return _PROTOCOLS[afi].get(name, name)
 
 
+def inexpressible(afi: str, ace: Ace, options) -> list[str]:
+    """What the term says that junos_acls' data cannot: tcp-established, the ICMP types of family inet
+    other than echo-reply and router solicitation/advertisement, every ICMPv6 type, log (the set text
+    has them)."""
+    rule = ace.rule
+    words = ["established"] if rule.established else []
+    words += [name for name in ace.icmp_types if afi != "ipv4" or name not in _DATA_TYPES]
+    if rule.kind == "deny" and options.log_deny:
+        words.append("log")
+    return words
+
+
 def term_name(sequence: int) -> str:
     return f"vdi-{sequence:05d}"
 

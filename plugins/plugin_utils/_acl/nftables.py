@@ -18,6 +18,11 @@ _TYPES = {"neighbor_solicitation": "nd-neighbor-solicit", "neighbor_advertisemen
           "packet_too_big": "packet-too-big", "echo_reply": "echo-reply", "unreachable": "destination-unreachable"}
 
 
+def inexpressible(afi: str, ace: Ace, options) -> list[str]:
+    """What the entry says that nftables_zones' data cannot: nothing."""
+    return []
+
+
 def ace_data(afi: str, ace: Ace, options) -> dict:
     rule = ace.rule
     return {"sequence": ace.sequence, "kind": rule.kind, "grant": ace.grant, "protocol": rule.protocol,

@@ -27,6 +27,11 @@ def protocol(afi: str, name: str) -> str:
     return _PROTOCOLS[afi].get(name, name)
 
 
+def inexpressible(afi: str, ace: Ace, options) -> list[str]:
+    """What the entry says that nxos_acls' data cannot: nothing."""
+    return []
+
+
 def _address(operand: str) -> dict:
     net = network(operand)
     if net.prefixlen == 0:

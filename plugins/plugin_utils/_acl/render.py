@@ -42,8 +42,9 @@ CSV_COLUMNS = ("device", "platform", "acl", "afi", "interface", "direction", "se
                "source", "source_port", "destination", "destination_port", "options", "kind", "source_zone",
                "destination_zone", "flows", "references", "description", "source_addresses",
                "destination_addresses")
-# what a platform's ACL module cannot say, noted in the CSV's options
-_INEXPRESSIBLE = {"junos": " (not expressible in junos_acls: in the set text only)"}
+# what a platform's ACL module cannot say (each platform's inexpressible), noted in the CSV's options
+_INEXPRESSIBLE = {"ios": " (not expressible in ios_acls: in the text only)",
+                  "junos": " (not expressible in junos_acls: in the set text only)"}
 
 
 def binding_interfaces(device: str, platform: str, zones: list[Zone]) -> dict[str, str]:
@@ -69,17 +70,13 @@ def _addresses(operand: str, groups: AddressGroups | None) -> str:
     return _shown(operand)
 
 
-def _options_text(platform: str, ace: Ace, options: AclOptions) -> str:
-    parts = []
-    note = _INEXPRESSIBLE.get(platform, "")
-    if ace.rule.established:
-        parts.append("established" + note)
-    parts.extend(ace.icmp_types)
-    if ace.icmp_types and platform == "junos" and ace.rule.protocol == "icmpv6":
-        parts[-1] += note
+def _options_text(platform: str, afi: str, ace: Ace, options: AclOptions) -> str:
+    """established, the ICMP types and log; each the platform's ACL module cannot say with a note."""
+    words = (["established"] if ace.rule.established else []) + list(ace.icmp_types)
     if ace.rule.kind == "deny" and options.log_deny:
-        parts.append("log" + note)
-    return " ".join(parts)
+        words.append("log")
+    missing = set(PLATFORMS[platform].inexpressible(afi, ace, options))
+    return " ".join(word + _INEXPRESSIBLE[platform] if word in missing else word for word in words)
 
 
 def _describe(ace: Ace, descriptions: dict) -> str:
@@ -109,7 +106,7 @@ def _row(device: str, platform: str, zone: Zone, name: str, afi: str, ace: Ace, 
         "source": _shown(ace.source), "source_port": str(ace.source_ports) if ace.source_ports else "",
         "destination": _shown(ace.destination),
         "destination_port": str(ace.destination_ports) if ace.destination_ports else "",
-        "options": _options_text(platform, ace, context["options"]), "kind": rule.kind,
+        "options": _options_text(platform, afi, ace, context["options"]), "kind": rule.kind,
         "source_zone": rule.source_zone, "destination_zone": rule.destination_zone, "flows": " ".join(flows),
         "references": " | ".join(dict.fromkeys(ref for flow in flows for ref in references.get(flow, ()))),
         "description": _describe(ace, context["descriptions"]),
