@@ -19,8 +19,9 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.devices import (
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import (
-    as_bool,
     host_inputs,
+    journeys_setting,
+    plan_settings,
     planner_settings,
     read_hostvars,
     strict_setting,
@@ -72,7 +73,9 @@ class ActionModule(ActionBase):
             task_vars = read_hostvars(task_vars)
             strict = strict_setting(task_vars, args)
             catalog = load_catalog(args.get("catalog_dir"))
-            topology = build_topology(catalog, host_inputs(task_vars), **planner_settings(task_vars, args))
+            settings = planner_settings(task_vars, args)
+            topology = build_topology(catalog, host_inputs(task_vars), **settings)
+            journeys_on = journeys_setting(task_vars, args)
             if "output_dir" in self._task.args and not args.get("output_dir"):
                 raise VdiFirewallError("output_dir (vdi_firewall_output_dir) is empty: give a directory to write to")
             inventory_hosts = list((task_vars.get("groups") or {}).get("all", ()))
@@ -94,7 +97,7 @@ class ActionModule(ActionBase):
             devices = device_results(task_vars, catalog, topology, flow_rows, device_names) if device_names else None
             summary["zone_devices"] = device_names
             journeys = None
-            if _journeys_on(task_vars, args):
+            if journeys_on:
                 # every hop at both host ends and on every zone device between them
                 journeys = check_journeys(topology, whole, load_journeys(catalog, args.get("journeys_dir")),
                                           devices=device_checks(devices) if devices else None)
@@ -127,6 +130,8 @@ class ActionModule(ActionBase):
             summary=summary,
             products=list(topology.products),
             topology=deployment_topology(topology),
+            # what the plan was made with: the probes and the roles read the plan, never the variables again
+            settings=plan_settings(settings, strict, journeys_on, args.get("catalog_dir")),
             files_written=changes["written"],
             files_removed=changes["removed"],
             report_notices=notices,
@@ -152,9 +157,3 @@ def _collector_paused():
     finally:
         if enabled:
             gc.enable()
-
-
-def _journeys_on(task_vars: dict, args: dict) -> bool:
-    """The journeys option, else vdi_firewall_journeys, else on."""
-    value = args.get("journeys") if args.get("journeys") is not None else task_vars.get("vdi_firewall_journeys")
-    return True if value is None else as_bool(value, "vdi_firewall_journeys")

@@ -253,6 +253,18 @@ probes:
   returned: success
   type: dict
   sample: {ctx-sf1: {targets: [{host: 192.0.2.21, port: 443, protocol: tcp, expect: open, name: "ctx-ddc1|citrix_storefront_007"}], skipped: []}}
+settings:
+  description:
+    - What the plan was made with, read once from the options and the C(vdi_firewall_*) variables - O(strict),
+      O(secure_only), O(supplements), O(tiers), O(symbolic_ports), O(group_map), C(vdi_firewall_resolve_names),
+      C(vdi_firewall_allow_loopback), O(journeys), O(catalog_dir) (the endpoints are in the inventory, the
+      deployment's addresses in RV(topology)).
+    - Whatever reads the plan later reads these, never the variables again - P(vdi.firewall.probe_targets#filter)
+      given the whole result, and the C(vdi.firewall.windows) role given it as C(vdi_firewall_plan).
+  returned: success
+  type: dict
+  sample: {strict: false, secure_only: true, supplements: true, tiers: {}, symbolic_ports: {dynamic_rpc: "50000-50100"},
+           group_map: null, resolve_names: true, allow_loopback: false, journeys: true, catalog_dir: null}
 topology:
   description: Component to the merged addresses of its inventory hosts (input for O(topology) of a sliced run).
   returned: success

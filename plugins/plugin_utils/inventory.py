@@ -152,6 +152,23 @@ def strict_setting(task_vars: dict, args: dict | None = None) -> bool:
             or as_bool(survey_answer(task_vars, "vdi_firewall_survey_strict"), "vdi_firewall_survey_strict"))
 
 
+def journeys_setting(task_vars: dict, args: dict | None = None) -> bool:
+    """The journeys' check: the task's option, else vdi_firewall_journeys, else on."""
+    args = args or {}
+    value = args.get("journeys") if args.get("journeys") is not None else task_vars.get("vdi_firewall_journeys")
+    return _on_unless_false(value, "vdi_firewall_journeys")
+
+
+def plan_settings(settings: dict, strict: bool, journeys: bool, catalog_dir=None) -> dict:
+    """The settings a plan was made with, as plan_rules returns them in "settings": what planner_settings
+    gave (but the endpoints, which the plan's "topology" and the inventory carry), strict, journeys and the
+    catalog directory. Whatever reads the plan later (the probes, a role) reads them here, never the
+    variables again."""
+    result = {name: value for name, value in settings.items() if name != "endpoints"}
+    result.update(strict=strict, journeys=journeys, catalog_dir=catalog_dir)
+    return result
+
+
 def _on_unless_false(value, where: str) -> bool:
     """A boolean setting that is on when unset (None)."""
     return True if value is None else as_bool(value, where)

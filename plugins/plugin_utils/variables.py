@@ -23,6 +23,7 @@ PLANNER_VARIABLES = frozenset((
     "vdi_firewall_platform", "vdi_firewall_backend", "vdi_firewall_topology", "vdi_firewall_resolve_names",
     "vdi_firewall_extra_rules", "vdi_firewall_export_dir", "vdi_firewall_export_products",
     "vdi_firewall_management_cidrs", "vdi_firewall_zones", "vdi_firewall_device_zones", "vdi_firewall_rules",
+    "vdi_firewall_plan",
     "vdi_firewall_probe", "vdi_firewall_probe_timeout", "vdi_firewall_probe_windows",
     "vdi_firewall_supplements", "vdi_firewall_journeys", "vdi_firewall_allow_loopback", "vdi_firewall_zone_firewall",
 ))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import Catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import Catalog, load_catalog
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import csv_text
 
@@ -85,6 +85,24 @@ def probe_targets(catalog: Catalog, plans: dict, host: str, symbolic_ports=None,
         return {"targets": [], "skipped": []}
     flows = {flow.id: flow for flow in catalog.flows}
     return _host_targets(catalog, flows, plans, _peer_index(plans), host, symbolic_ports, max_range)
+
+
+def is_plan(value) -> bool:
+    """Whether value is a whole result of vdi.firewall.plan_rules (its hosts, settings, probes ...)
+    rather than its "hosts" dictionary alone."""
+    return (isinstance(value, dict) and isinstance(value.get("settings"), dict) and isinstance(value.get("hosts"), dict)
+            and "summary" in value)
+
+
+def plan_probe_targets(plan: dict, host: str, max_range: int = MAX_PROBED_RANGE) -> dict:
+    """probe_targets from a whole plan_rules result: the probes it worked out (option probes), else from its
+    hosts with the symbolic ports and the catalog the plan was made with."""
+    probes = plan.get("probes") or {}
+    if host in probes and max_range == MAX_PROBED_RANGE:
+        return probes[host]
+    settings = plan["settings"]
+    return probe_targets(load_catalog(settings.get("catalog_dir")), plan["hosts"], host,
+                         settings.get("symbolic_ports") or None, max_range)
 
 
 def result_rows(results_by_host: dict) -> list[dict]:

@@ -236,3 +236,17 @@ def test_the_molecule_scenario_says_it_is_skipped_without_a_windows_host():
     for step in ("prepare", "converge", "idempotence", "check", "verify", "cleanup"):
         assert re.search(rf"windows (➜|>) {step}: Executed: Successful", output), step
     assert re.search(r"windows : actions=9 successful=9 disabled=0 skipped=0 missing=0 failed=0", output)
+
+
+def test_a_plan_handed_to_the_role_is_applied_as_it_was_made(tmp_path):
+    given = render("citrix", tmp_path / "given", playbook=ROOT / "tests/integration/playbooks/windows_render_plan.yml")
+    assert given.returncode == 0, given.stdout + given.stderr
+    # the role's own planning task is skipped on every host: it planned nothing again
+    own = given.stdout.split("TASK [vdi.firewall.windows : Plan the rules of the play's hosts once", 1)[1].split("TASK [", 1)[0]
+    assert "skipping:" in own and "ok:" not in own and "changed:" not in own
+    same = render("citrix", tmp_path / "same", "-e", "vdi_firewall_secure_only=true")
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert render("citrix", tmp_path / "default").returncode == 0
+    files = {path.name: path.read_text() for path in (tmp_path / "given").glob("*.json")}
+    assert files and files == {path.name: path.read_text() for path in (tmp_path / "same").glob("*.json")}
+    assert files != {path.name: path.read_text() for path in (tmp_path / "default").glob("*.json")}

@@ -12,6 +12,8 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import (
     feature_list,
     host_groups,
     host_inputs,
+    journeys_setting,
+    plan_settings,
     planner_settings,
     read_hostvars,
     strict_setting,
@@ -135,3 +137,15 @@ def test_read_hostvars_reads_each_host_once_for_every_reader():
     assert names == {"ddc1": ["vdi_firewall_product", "vdi_firewall_strict"], "vda1": ["vdi_firewall_product"]}
     assert read["vdi_firewall_strict"] is False and task_vars["hostvars"] is hostvars
     assert host_inputs(task_vars) == inputs
+
+
+def test_the_settings_a_plan_is_made_with_are_read_in_one_place():
+    task_vars = {"vdi_firewall_secure_only": "yes", "vdi_firewall_tiers": {"citrix_vda": "edge"},
+                 "vdi_firewall_endpoints": {"user_device": "any"}, "vdi_firewall_journeys": "false"}
+    settings = plan_settings(planner_settings(task_vars), True, journeys_setting(task_vars), "/catalog")
+    assert settings["secure_only"] is True and settings["tiers"] == {"citrix_vda": "edge"}
+    assert settings["strict"] is True and settings["journeys"] is False and settings["catalog_dir"] == "/catalog"
+    assert "endpoints" not in settings
+    assert journeys_setting({}) is True and journeys_setting(task_vars, {"journeys": True}) is True
+    with pytest.raises(VdiFirewallError, match="vdi_firewall_journeys"):
+        journeys_setting({"vdi_firewall_journeys": "maybe"})

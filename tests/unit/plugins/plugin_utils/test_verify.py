@@ -81,3 +81,22 @@ def test_all_hosts_at_once_equals_host_by_host(plans):
         assert together[host] == probe_targets(catalog, planned, host)
     with pytest.raises(VdiFirewallError, match="expected the 'hosts' dictionary"):
         all_probe_targets(catalog, "not plans")
+
+
+def test_a_whole_plan_brings_its_probes_and_settings(plans):
+    from ansible_collections.vdi.firewall.plugins.filter.probe_targets import FilterModule
+    from ansible.errors import AnsibleFilterError
+
+    catalog, planned = plans
+    symbolic = {"dynamic_rpc": "50000-50010"}
+    plan = {"hosts": planned, "summary": {}, "probes": {}, "settings": {"symbolic_ports": symbolic, "catalog_dir": None}}
+    probe = FilterModule().filters()["probe_targets"]
+    for host in planned:
+        expected = probe_targets(catalog, planned, host, symbolic)
+        assert probe(plan, host) == expected == probe(planned, host, symbolic_ports=symbolic)
+        assert probe(plan, host, symbolic_ports=symbolic) == expected
+    # the probes the plan worked out are the ones given, as they are
+    made = dict(plan, probes={"ddc1": {"targets": ["as planned"], "skipped": []}})
+    assert probe(made, "ddc1") == {"targets": ["as planned"], "skipped": []}
+    with pytest.raises(AnsibleFilterError, match="the plan was made with"):
+        probe(plan, "ddc1", symbolic_ports={"dynamic_rpc": "49152-65535"})
