@@ -79,6 +79,9 @@ def parse_ios(lines) -> dict[str, list[tuple]]:
         if words[:2] == ["ip", "access-list"]:
             group, acl = None, acls.setdefault(words[-1], [])
             continue
+        if not line.startswith(" "):  # an IPv6 ACL, an interface: not an IPv4 ACL's entries
+            group = acl = None
+            continue
         if group is not None:  # 'host A' or 'A NETMASK'
             net = ipaddress.ip_network(f"{words[1]}/32" if words[0] == "host" else f"{words[0]}/{words[1]}")
             group.append((int(net.network_address), int(net.broadcast_address)))
