@@ -311,6 +311,25 @@ journeys:
       hops:
         - {hop: 1, from: broker, to: database, protocol: tcp, ports: ["1433"], match: all,
            status: open, missing: [], sources: [ctx-ddc1, ctx-ddc2], destinations: [ctx-sql1]}
+device_plan:
+  description:
+    - What M(vdi.firewall.device_acls) needs of this plan to build the network devices' ACLs without
+      planning again - give it as that module's O(vdi.firewall.device_acls#module:plan) (the role
+      C(vdi.firewall.network_acl) takes the whole result as C(vdi_firewall_acl_plan)). Empty when the
+      inventory has no network device or zone firewall.
+    - C(flows) - the deployment's flows between real peers, each with C(flow_id), C(protocol),
+      C(source_addresses) and C(destination_addresses) (CIDRs separated by spaces), C(ports) (as in the
+      catalog, empty for portless protocols), C(source) and C(destination) (the components).
+    - C(hosts) - every planned host to its C(addresses) and C(platform) (C(windows), C(linux),
+      C(network), C(appliance)), for the controller's management entries.
+  returned: success
+  type: dict
+  sample:
+    flows:
+      - {flow_id: citrix_cvad_018, protocol: tcp, source_addresses: 198.51.100.0/24,
+         destination_addresses: 192.0.2.101/32 192.0.2.102/31, ports: "1494", source: user_device, destination: vda}
+    hosts:
+      ctx-vda1: {addresses: [192.0.2.101/32], platform: windows}
 """
 
 from ansible.module_utils.basic import AnsibleModule
