@@ -327,7 +327,7 @@ device_plan:
   sample:
     flows:
       - {flow_id: citrix_cvad_018, protocol: tcp, source_addresses: 198.51.100.0/24,
-         destination_addresses: 192.0.2.101/32 192.0.2.102/31, ports: "1494", source: user_device, destination: vda}
+         destination_addresses: 192.0.2.101/32 192.0.2.102/31, ports: "1494", source: ..., destination: ...}
     hosts:
       ctx-vda1: {addresses: [192.0.2.101/32], platform: windows}
 """
