@@ -373,86 +373,129 @@ def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
     """
     catalog = Catalog()
     origins: dict[tuple[str, str], str] = {}
-
-    def register(kind: str, key: str, value: dict, path: str, product: str) -> None:
-        if not isinstance(key, str) or not (_ID.match(key) or kind == "document"):
-            raise VdiFirewallError(f"{path}: {kind} id {key!r} must be snake_case (a-z, 0-9, _)")
-        if (kind, key) in origins:
-            raise VdiFirewallError(f"{path}: {kind} '{key}' is already defined in {origins[(kind, key)]}")
-        if not isinstance(value, dict):
-            raise VdiFirewallError(f"{path}: {kind} '{key}' must be a mapping")
-        origins[(kind, key)] = path
-        store = {
-            "component": catalog.components, "feature": catalog.features,
-            "symbolic port": catalog.symbolic_ports, "document": catalog.documents,
-        }[kind]
-        store[key] = dict(value, product=product)
-
     # the part with a title declares its product (product.yml); a catalog built in memory may leave it out
     declared = {data.get("product"): path for path, data in documents
                 if isinstance(data, dict) and data.get("layer", "document") == "document"}
     titled = {data.get("product") for path, data in documents if isinstance(data, dict) and "title" in data
               and data.get("layer", "document") == "document"}
     for path, data in documents:
-        unknown_keys = sorted(set(data) - _FILE_KEYS)
-        if unknown_keys:
-            raise VdiFirewallError(f"{path}: unknown top-level key(s) {', '.join(unknown_keys)}")
-        if data.get("product") not in declared:
-            raise VdiFirewallError(f"{path}: product {data.get('product')!r} is not one of "
-                                   f"{', '.join(sorted(map(str, declared)))}")
-        product = str(data["product"])
-        layer = data.get("layer", "document")
-        if layer not in LAYERS:
-            raise VdiFirewallError(f"{path}: layer {layer!r} is not one of {', '.join(LAYERS)}")
-        if layer == "supplement":
-            if product in catalog.supplement_files:
-                raise VdiFirewallError(f"{path}: the supplements of '{product}' are already defined in "
-                                       f"{catalog.supplement_files[product]}")
-            if data.get("documents"):
-                raise VdiFirewallError(f"{path}: a supplement file cites documents, it does not define them "
-                                       "(move 'documents' to the product's product.yml)")
-            for key in _PRODUCT_KEYS:
-                if key in data:
-                    raise VdiFirewallError(f"{path}: '{key}' belongs to the product's product.yml")
-            catalog.supplement_files[product] = path
-        elif "title" in data or (product not in titled and product not in catalog.products | catalog.shared.keys()):
-            if product in catalog.products or product in catalog.shared:
-                known = (catalog.products.get(product) or catalog.shared[product])["file"]
-                raise VdiFirewallError(f"{path}: product '{product}' is already defined in {known}")
-            if "shared" in data and not isinstance(data["shared"], bool):
-                raise VdiFirewallError(f"{path}: 'shared' must be true or false")
-            store = catalog.shared if data.get("shared") else catalog.products
-            store[product] = {"title": data.get("title", product), "file": path}
-        else:
-            for key in _PRODUCT_KEYS:
-                if key in data:
-                    raise VdiFirewallError(f"{path}: '{key}' belongs to the product's product.yml")
-        for section, kind in (("components", "component"), ("features", "feature"),
-                              ("symbolic_ports", "symbolic port"), ("documents", "document")):
-            entries = data.get(section) or {}
-            if not isinstance(entries, dict):
-                raise VdiFirewallError(f"{path}: '{section}' must be a mapping")
-            for key, value in entries.items():
-                register(kind, key, value, path, product)
-        for key, value in (data.get("components") or {}).items():
-            if not isinstance(value.get("name"), str) or not value["name"].strip():
-                raise VdiFirewallError(f"{path}: component '{key}' needs a 'name' (text)")
-            for flag in ("loopback",):
-                if flag in value and not isinstance(value[flag], bool):
-                    raise VdiFirewallError(f"{path}: component '{key}': '{flag}' must be true or false")
-            if "implied_by" in value and layer != "supplement":
-                raise VdiFirewallError(f"{path}: component '{key}': 'implied_by' belongs to the supplement layer "
-                                       f"({SUPPLEMENTS_FILE})")
-        for key, value in (data.get("documents") or {}).items():
-            if value.get("language") not in LANGUAGES:
-                raise VdiFirewallError(f"{path}: document '{key}' language must be one of {', '.join(LANGUAGES)}")
-        for key, value in (data.get("features") or {}).items():
-            if not isinstance(value.get("default"), bool):
-                raise VdiFirewallError(f"{path}: feature '{key}' needs a boolean 'default'")
-        for key, value in (data.get("symbolic_ports") or {}).items():
-            if "default" not in value:
-                raise VdiFirewallError(f"{path}: symbolic port '{key}' needs a 'default'")
-            parse_port_value(value["default"], f"{path}: symbolic port '{key}'")
+        _load_part(path, data, catalog, origins, declared, titled)
+    _check_implied_by(catalog, origins)
+    seen_flows = _load_flows(documents, catalog)
+    _check_corrects(catalog, seen_flows)
+    for path, data in documents:
+        if data.get("layer", "document") == "document":
+            _product_tables(path, data, catalog)
+    catalog.alternatives_index = secure_alternatives_index(catalog.secure_alternatives)
+    return catalog
+
+
+def _load_part(path: str, data: dict, catalog: Catalog, origins: dict[tuple[str, str], str],
+               declared: dict, titled: set) -> None:
+    """One part's product (or supplements) declaration and its entries, checked and registered."""
+    unknown_keys = sorted(set(data) - _FILE_KEYS)
+    if unknown_keys:
+        raise VdiFirewallError(f"{path}: unknown top-level key(s) {', '.join(unknown_keys)}")
+    if data.get("product") not in declared:
+        raise VdiFirewallError(f"{path}: product {data.get('product')!r} is not one of "
+                               f"{', '.join(sorted(map(str, declared)))}")
+    product = str(data["product"])
+    layer = data.get("layer", "document")
+    if layer not in LAYERS:
+        raise VdiFirewallError(f"{path}: layer {layer!r} is not one of {', '.join(LAYERS)}")
+    if layer == "supplement":
+        _declare_supplements(path, data, product, catalog)
+    elif "title" in data or (product not in titled and product not in catalog.products | catalog.shared.keys()):
+        _declare_product(path, data, product, catalog)
+    else:
+        _refuse_product_keys(path, data)
+    for section, kind in (("components", "component"), ("features", "feature"),
+                          ("symbolic_ports", "symbolic port"), ("documents", "document")):
+        entries = data.get(section) or {}
+        if not isinstance(entries, dict):
+            raise VdiFirewallError(f"{path}: '{section}' must be a mapping")
+        for key, value in entries.items():
+            _register(catalog, origins, kind, key, value, path, product)
+    _check_components(path, data, layer)
+    _check_entries(path, data)
+
+
+def _declare_supplements(path: str, data: dict, product: str, catalog: Catalog) -> None:
+    """A product's supplements.yml: one per product, defining no documents nor product tables."""
+    if product in catalog.supplement_files:
+        raise VdiFirewallError(f"{path}: the supplements of '{product}' are already defined in "
+                               f"{catalog.supplement_files[product]}")
+    if data.get("documents"):
+        raise VdiFirewallError(f"{path}: a supplement file cites documents, it does not define them "
+                               "(move 'documents' to the product's product.yml)")
+    _refuse_product_keys(path, data)
+    catalog.supplement_files[product] = path
+
+
+def _declare_product(path: str, data: dict, product: str, catalog: Catalog) -> None:
+    """The part that declares a product (product.yml), once, as a product or shared infrastructure."""
+    if product in catalog.products or product in catalog.shared:
+        known = (catalog.products.get(product) or catalog.shared[product])["file"]
+        raise VdiFirewallError(f"{path}: product '{product}' is already defined in {known}")
+    if "shared" in data and not isinstance(data["shared"], bool):
+        raise VdiFirewallError(f"{path}: 'shared' must be true or false")
+    store = catalog.shared if data.get("shared") else catalog.products
+    store[product] = {"title": data.get("title", product), "file": path}
+
+
+def _refuse_product_keys(path: str, data: dict) -> None:
+    """Only the product's product.yml holds the product tables."""
+    for key in _PRODUCT_KEYS:
+        if key in data:
+            raise VdiFirewallError(f"{path}: '{key}' belongs to the product's product.yml")
+
+
+def _register(catalog: Catalog, origins: dict[tuple[str, str], str], kind: str, key: str, value: dict,
+              path: str, product: str) -> None:
+    """Add one component, feature, symbolic port or document, defined once in the whole catalog."""
+    if not isinstance(key, str) or not (_ID.match(key) or kind == "document"):
+        raise VdiFirewallError(f"{path}: {kind} id {key!r} must be snake_case (a-z, 0-9, _)")
+    if (kind, key) in origins:
+        raise VdiFirewallError(f"{path}: {kind} '{key}' is already defined in {origins[(kind, key)]}")
+    if not isinstance(value, dict):
+        raise VdiFirewallError(f"{path}: {kind} '{key}' must be a mapping")
+    origins[(kind, key)] = path
+    store = {
+        "component": catalog.components, "feature": catalog.features,
+        "symbolic port": catalog.symbolic_ports, "document": catalog.documents,
+    }[kind]
+    store[key] = dict(value, product=product)
+
+
+def _check_components(path: str, data: dict, layer: str) -> None:
+    """A part's components: a name, boolean flags, and 'implied_by' only in the supplement layer."""
+    for key, value in (data.get("components") or {}).items():
+        if not isinstance(value.get("name"), str) or not value["name"].strip():
+            raise VdiFirewallError(f"{path}: component '{key}' needs a 'name' (text)")
+        for flag in ("loopback",):
+            if flag in value and not isinstance(value[flag], bool):
+                raise VdiFirewallError(f"{path}: component '{key}': '{flag}' must be true or false")
+        if "implied_by" in value and layer != "supplement":
+            raise VdiFirewallError(f"{path}: component '{key}': 'implied_by' belongs to the supplement layer "
+                                   f"({SUPPLEMENTS_FILE})")
+
+
+def _check_entries(path: str, data: dict) -> None:
+    """A part's documents (a known language), features (a boolean default) and symbolic ports (a port default)."""
+    for key, value in (data.get("documents") or {}).items():
+        if value.get("language") not in LANGUAGES:
+            raise VdiFirewallError(f"{path}: document '{key}' language must be one of {', '.join(LANGUAGES)}")
+    for key, value in (data.get("features") or {}).items():
+        if not isinstance(value.get("default"), bool):
+            raise VdiFirewallError(f"{path}: feature '{key}' needs a boolean 'default'")
+    for key, value in (data.get("symbolic_ports") or {}).items():
+        if "default" not in value:
+            raise VdiFirewallError(f"{path}: symbolic port '{key}' needs a 'default'")
+        parse_port_value(value["default"], f"{path}: symbolic port '{key}'")
+
+
+def _check_implied_by(catalog: Catalog, origins: dict[tuple[str, str], str]) -> None:
+    """The attribute a component is implied by is true or false wherever a component sets it."""
     for key, value in catalog.components.items():
         attribute = value.get("implied_by")
         if attribute is None:
@@ -462,6 +505,9 @@ def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
                 raise VdiFirewallError(f"{origins[('component', other)]}: component '{other}': '{attribute}' must be "
                                        f"true or false (it implies component '{key}')")
 
+
+def _load_flows(documents: list[tuple[str, dict]], catalog: Catalog) -> dict[str, str]:
+    """Validate and add every part's flows, each id once; return flow id -> the file defining it."""
     seen_flows: dict[str, str] = {}
     for path, data in documents:
         flows = data.get("flows") or []
@@ -474,17 +520,17 @@ def build_catalog(documents: list[tuple[str, dict]]) -> Catalog:
                 raise VdiFirewallError(f"{path}: flow '{flow.id}' (entry {index}): duplicate id, first defined in {seen_flows[flow.id]}")
             seen_flows[flow.id] = path
             catalog.flows.append(flow)
+    return seen_flows
+
+
+def _check_corrects(catalog: Catalog, seen_flows: dict[str, str]) -> None:
+    """A supplement flow corrects document rows of the catalog only."""
     layers = {flow.id: flow.layer for flow in catalog.flows}
     for flow in catalog.flows:
         for corrected in flow.corrects:
             if layers.get(corrected) != "document":
                 raise VdiFirewallError(f"{seen_flows[flow.id]}: flow '{flow.id}': 'corrects' names '{corrected}', "
                                        "which is not a document row of the catalog")
-    for path, data in documents:
-        if data.get("layer", "document") == "document":
-            _product_tables(path, data, catalog)
-    catalog.alternatives_index = secure_alternatives_index(catalog.secure_alternatives)
-    return catalog
 
 
 def _product_tables(path: str, data: dict, catalog: Catalog) -> None:
@@ -550,88 +596,13 @@ def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog, l
     def fail(message: str):
         raise VdiFirewallError(f"{label}: {message}")
 
-    unknown_keys = sorted(set(raw) - _FLOW_KEYS)
-    if unknown_keys:
-        fail(f"unknown key(s) {', '.join(unknown_keys)}")
-    for key in _FLOW_REQUIRED:
-        if raw.get(key) in (None, "", []):
-            fail(f"'{key}' is required")
-    if not isinstance(raw["id"], str) or not _ID.match(raw["id"]):
-        fail("'id' must be snake_case (a-z, 0-9, _)")
-    for key in ("from", "to"):
-        if not isinstance(raw[key], str) or raw[key] not in catalog.components:
-            fail(f"unknown component '{raw[key]}' in '{key}'")
-    protocols = raw["protocols"]
-    if not isinstance(protocols, list) or not protocols:
-        fail("'protocols' must be a non-empty list")
-    for protocol in protocols:
-        if protocol not in PROTOCOLS:
-            fail(f"unknown protocol {protocol!r} (known: {', '.join(PROTOCOLS)})")
-    if len(set(protocols)) != len(protocols):
-        fail("'protocols' lists a protocol twice")
-    ports = raw.get("ports") or []
-    if not isinstance(ports, list):
-        fail("'ports' must be a list")
-    port_protocols = [protocol for protocol in protocols if protocol not in PORTLESS_PROTOCOLS]
-    if port_protocols and not ports:
-        fail(f"{'/'.join(port_protocols)} needs 'ports'")
-    if ports and not port_protocols:
-        fail(f"{'/'.join(protocols)} carries no ports")
-    for port in ports:
-        if isinstance(port, str) and port in catalog.symbolic_ports:
-            continue
-        if not is_port_text(port) and not isinstance(port, bool):
-            fail(f"port {port!r} is neither a number, an 'a-b' range nor a known symbolic port")
-        try:
-            parse_port_range(port, "port")
-        except VdiFirewallError as exc:
-            fail(str(exc))
-    feature = raw.get("feature")
-    if feature is not None:
-        try:
-            names = feature_names(feature)
-        except ValueError as exc:
-            fail(f"'feature': {exc}")
-        for name in names:
-            if name not in catalog.features:
-                fail(f"unknown feature '{name}'")
-    references = raw["references"]
-    if not isinstance(references, list):
-        fail("'references' must be a list")
+    _check_flow_keys(raw, catalog, fail)
+    protocols = _check_protocols(raw, fail)
+    ports = _check_ports(raw, protocols, catalog, fail)
+    feature = _check_feature(raw, catalog, fail)
     supplement = layer == "supplement"
-    public = 0
-    for reference in references:
-        if supplement and isinstance(reference, dict) and "document" not in reference:
-            _check_public_reference(reference, fail)
-            public += 1
-            continue
-        if not isinstance(reference, dict) or not reference.get("document") or not reference.get("section"):
-            fail("each reference needs 'document' and 'section'" + (
-                " (or, in a supplement, 'title' and a public 'url' or vendor article 'id')" if supplement else ""))
-        if reference["document"] not in catalog.documents:
-            fail(f"reference to unknown document '{reference['document']}'")
-    if supplement:
-        if raw.get("supplement") is not True:
-            fail("a flow of a supplement file must say 'supplement: true'")
-        if not isinstance(raw.get("reason"), str) or not raw["reason"].strip():
-            fail("a supplement flow needs a 'reason': why a working deployment needs it")
-        if not public:
-            fail("a supplement flow needs a public reference ({title, url} or {title, id} such as a vendor "
-                 "article), not only the document it completes")
-    else:
-        for key in ("supplement", "reason", "corrects"):
-            if key in raw:
-                fail(f"'{key}' belongs to the supplement layer (the product's {SUPPLEMENTS_FILE}), not to a document row")
-    corrects = raw.get("corrects") or []
-    if not isinstance(corrects, list) or not all(isinstance(item, str) and item for item in corrects):
-        fail("'corrects' must be a list of flow ids")
-    for key in ("to_addresses", "from_addresses"):
-        value = raw.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
-            fail(f"'{key}' must be a list of strings")
-    for key in ("description", "section"):
-        if not isinstance(raw[key], str):
-            fail(f"'{key}' must be a string")
+    references = _check_references(raw, catalog, supplement, fail)
+    corrects = _check_flow_lists(raw, fail)
     return Flow(
         id=raw["id"],
         product=product,
@@ -653,6 +624,121 @@ def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog, l
         corrects=tuple(corrects),
         loopback=any(catalog.components[raw[key]].get("loopback") is True for key in ("from", "to")),
     )
+
+
+def _check_flow_keys(raw: dict, catalog: Catalog, fail) -> None:
+    """Known keys, the required ones given, a snake_case id, and known components at both ends."""
+    unknown_keys = sorted(set(raw) - _FLOW_KEYS)
+    if unknown_keys:
+        fail(f"unknown key(s) {', '.join(unknown_keys)}")
+    for key in _FLOW_REQUIRED:
+        if raw.get(key) in (None, "", []):
+            fail(f"'{key}' is required")
+    if not isinstance(raw["id"], str) or not _ID.match(raw["id"]):
+        fail("'id' must be snake_case (a-z, 0-9, _)")
+    for key in ("from", "to"):
+        if not isinstance(raw[key], str) or raw[key] not in catalog.components:
+            fail(f"unknown component '{raw[key]}' in '{key}'")
+
+
+def _check_protocols(raw: dict, fail) -> list:
+    """The flow's protocols: a non-empty list of known protocols, each once."""
+    protocols = raw["protocols"]
+    if not isinstance(protocols, list) or not protocols:
+        fail("'protocols' must be a non-empty list")
+    for protocol in protocols:
+        if protocol not in PROTOCOLS:
+            fail(f"unknown protocol {protocol!r} (known: {', '.join(PROTOCOLS)})")
+    if len(set(protocols)) != len(protocols):
+        fail("'protocols' lists a protocol twice")
+    return protocols
+
+
+def _check_ports(raw: dict, protocols: list, catalog: Catalog, fail) -> list:
+    """The flow's ports: given exactly when a protocol carries ports, each a number, range or symbolic port."""
+    ports = raw.get("ports") or []
+    if not isinstance(ports, list):
+        fail("'ports' must be a list")
+    port_protocols = [protocol for protocol in protocols if protocol not in PORTLESS_PROTOCOLS]
+    if port_protocols and not ports:
+        fail(f"{'/'.join(port_protocols)} needs 'ports'")
+    if ports and not port_protocols:
+        fail(f"{'/'.join(protocols)} carries no ports")
+    for port in ports:
+        if isinstance(port, str) and port in catalog.symbolic_ports:
+            continue
+        if not is_port_text(port) and not isinstance(port, bool):
+            fail(f"port {port!r} is neither a number, an 'a-b' range nor a known symbolic port")
+        try:
+            parse_port_range(port, "port")
+        except VdiFirewallError as exc:
+            fail(str(exc))
+    return ports
+
+
+def _check_feature(raw: dict, catalog: Catalog, fail):
+    """The flow's feature expression, when it has one, naming known features only."""
+    feature = raw.get("feature")
+    if feature is not None:
+        try:
+            names = feature_names(feature)
+        except ValueError as exc:
+            fail(f"'feature': {exc}")
+        for name in names:
+            if name not in catalog.features:
+                fail(f"unknown feature '{name}'")
+    return feature
+
+
+def _check_references(raw: dict, catalog: Catalog, supplement: bool, fail) -> list:
+    """The flow's references (documents of the catalog; public ones too in a supplement) and its layer's keys."""
+    references = raw["references"]
+    if not isinstance(references, list):
+        fail("'references' must be a list")
+    public = 0
+    for reference in references:
+        if supplement and isinstance(reference, dict) and "document" not in reference:
+            _check_public_reference(reference, fail)
+            public += 1
+            continue
+        if not isinstance(reference, dict) or not reference.get("document") or not reference.get("section"):
+            fail("each reference needs 'document' and 'section'" + (
+                " (or, in a supplement, 'title' and a public 'url' or vendor article 'id')" if supplement else ""))
+        if reference["document"] not in catalog.documents:
+            fail(f"reference to unknown document '{reference['document']}'")
+    _check_layer_keys(raw, supplement, public, fail)
+    return references
+
+
+def _check_layer_keys(raw: dict, supplement: bool, public: int, fail) -> None:
+    """A supplement flow says so, why and where publicly; a document row has none of those keys."""
+    if supplement:
+        if raw.get("supplement") is not True:
+            fail("a flow of a supplement file must say 'supplement: true'")
+        if not isinstance(raw.get("reason"), str) or not raw["reason"].strip():
+            fail("a supplement flow needs a 'reason': why a working deployment needs it")
+        if not public:
+            fail("a supplement flow needs a public reference ({title, url} or {title, id} such as a vendor "
+                 "article), not only the document it completes")
+    else:
+        for key in ("supplement", "reason", "corrects"):
+            if key in raw:
+                fail(f"'{key}' belongs to the supplement layer (the product's {SUPPLEMENTS_FILE}), not to a document row")
+
+
+def _check_flow_lists(raw: dict, fail) -> list:
+    """The flow's corrected ids and address lists (lists of strings) and its text fields; return its corrects."""
+    corrects = raw.get("corrects") or []
+    if not isinstance(corrects, list) or not all(isinstance(item, str) and item for item in corrects):
+        fail("'corrects' must be a list of flow ids")
+    for key in ("to_addresses", "from_addresses"):
+        value = raw.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+            fail(f"'{key}' must be a list of strings")
+    for key in ("description", "section"):
+        if not isinstance(raw[key], str):
+            fail(f"'{key}' must be a string")
+    return corrects
 
 
 def _relative_file(path: str) -> str:
