@@ -538,31 +538,35 @@ def check_journeys(topology, plans: dict[str, dict], journeys=None, devices=None
 
 def _check_journey(ends: _Ends, plans, journey: Journey, references: dict, devices) -> dict:
     topology = ends.topology
-    catalog = topology.catalog
+    hop_results, absent = _hop_results(topology, journey, references)
+    base: dict = {"id": journey.id, "title": journey.title, "product": journey.product,
+                  "description": journey.description, "status": None, "reason": None, "first_missing": None,
+                  "hosts": [], "hops": [item for item, _alternatives in hop_results]}
+    reason = _not_applicable_reason(topology, journey, absent)
+    if reason is not None:
+        for result, _alternatives in hop_results:
+            if result["status"] is None:
+                result["status"] = NOT_APPLICABLE
+        return dict(base, status=NOT_APPLICABLE, reason=reason)
+    base["hosts"] = _check_hops(ends, plans, hop_results, devices)
+    broken = next((result for result, _alternatives in hop_results if result["status"] == "missing"), None)
+    if broken is None:
+        return dict(base, status=COMPLETE)
+    reason = f"hop {broken['hop']} {_hop_text(broken)}: not open at the {_end_text(broken['missing'])}"
+    return dict(base, status=BROKEN, reason=reason, first_missing=_first_missing(broken))
+
+
+def _hop_results(topology, journey: Journey, references: dict) -> tuple[list[tuple[dict, list]], list[str]]:
+    """([(hop result, port alternatives), ...], absent components): the journey's hops before any check.
+
+    A hop whose feature is off is 'off'; the components of the other hops with no host or endpoint are absent.
+    """
     hop_results = []
     absent: list[str] = []
     for number, hop in enumerate(journey.hops, start=1):
-        alternatives = hop_ports(catalog, hop, topology.symbolic_ports)
-        ports = [",".join(_ranges_text(ranges)) for ranges in alternatives]
+        alternatives = hop_ports(topology.catalog, hop, topology.symbolic_ports)
+        result = _hop_result(topology, number, hop, alternatives, references)
         hosts = list(topology.component_hosts.get(hop.source, ())) + list(topology.component_hosts.get(hop.destination, ()))
-        result = {
-            "hop": number,
-            "from": hop.source,
-            "to": hop.destination,
-            "protocol": hop.protocol,
-            "ports": ports,
-            "match": hop.match,
-            "feature": hop.feature,
-            "description": hop.description,
-            "references": [{"id": ref, "title": references[ref]["title"], "url": references[ref]["url"]}
-                           if ref in references else {"id": ref, "title": ref, "url": ""} for ref in hop.references],
-            "sources": _peers(topology, hop.source),
-            "destinations": _peers(topology, hop.destination),
-            "source_addresses": list(topology.peer_cidrs(hop.source)),
-            "destination_addresses": list(topology.peer_cidrs(hop.destination)),
-            "status": None,
-            "missing": [],
-        }
         if not _feature_on(topology, hop.feature, hosts):
             result["status"] = "off"
         else:
@@ -570,21 +574,45 @@ def _check_journey(ends: _Ends, plans, journey: Journey, references: dict, devic
                 if not _present(topology, component) and component not in absent:
                     absent.append(component)
         hop_results.append((result, alternatives))
-    base = {"id": journey.id, "title": journey.title, "product": journey.product, "description": journey.description,
-            "status": None, "reason": None, "first_missing": None, "hosts": [], "hops": [item for item, _alternatives in hop_results]}
+    return hop_results, absent
+
+
+def _hop_result(topology, number: int, hop, alternatives: list[list[PortRange]], references: dict) -> dict:
+    """One hop as the journey's result lists it, its status and missing entries still to be found."""
+    return {
+        "hop": number,
+        "from": hop.source,
+        "to": hop.destination,
+        "protocol": hop.protocol,
+        "ports": [",".join(_ranges_text(ranges)) for ranges in alternatives],
+        "match": hop.match,
+        "feature": hop.feature,
+        "description": hop.description,
+        "references": [{"id": ref, "title": references[ref]["title"], "url": references[ref]["url"]}
+                       if ref in references else {"id": ref, "title": ref, "url": ""} for ref in hop.references],
+        "sources": _peers(topology, hop.source),
+        "destinations": _peers(topology, hop.destination),
+        "source_addresses": list(topology.peer_cidrs(hop.source)),
+        "destination_addresses": list(topology.peer_cidrs(hop.destination)),
+        "status": None,
+        "missing": [],
+    }
+
+
+def _not_applicable_reason(topology, journey: Journey, absent: list[str]) -> str | None:
+    """Why the journey does not apply to the deployment (its feature is off, a component is absent), or None."""
     journey_hosts = {host for hop in journey.hops for component in (hop.source, hop.destination)
                      for host in topology.component_hosts.get(component, ())}
     if journey.feature and not _feature_on(topology, journey.feature, journey_hosts):
-        reason = f"feature {journey.feature} is off"
-    elif absent:
-        reason = "no host or endpoint for " + ", ".join(absent)
-    else:
-        reason = None
-    if reason is not None:
-        for result, _alternatives in hop_results:
-            if result["status"] is None:
-                result["status"] = NOT_APPLICABLE
-        return dict(base, status=NOT_APPLICABLE, reason=reason)
+        return f"feature {journey.feature} is off"
+    if absent:
+        return "no host or endpoint for " + ", ".join(absent)
+    return None
+
+
+def _check_hops(ends: _Ends, plans, hop_results: list[tuple[dict, list]], devices) -> list[str]:
+    """Check every hop that is not off (missing, open or unchecked); return the hosts taking part, sorted."""
+    topology = ends.topology
     taking_part: set[str] = set()
     for result, alternatives in hop_results:
         if result["status"] == "off":
@@ -600,19 +628,18 @@ def _check_journey(ends: _Ends, plans, journey: Journey, references: dict, devic
             result["status"] = "open"
         else:
             result["status"] = "unchecked"
-    base["hosts"] = sorted(taking_part)
-    broken = next((result for result, _alternatives in hop_results if result["status"] == "missing"), None)
-    if broken is None:
-        return dict(base, status=COMPLETE)
-    ends = list(dict.fromkeys(item["end"] for item in broken["missing"]))
-    first_missing = {
+    return sorted(taking_part)
+
+
+def _first_missing(broken: dict) -> dict:
+    """The first broken hop as the journey's first_missing: the hop, and the ends, hosts and devices missing."""
+    return {
         "hop": broken["hop"], "from": broken["from"], "to": broken["to"], "protocol": broken["protocol"],
-        "ports": broken["ports"], "match": broken["match"], "ends": ends,
+        "ports": broken["ports"], "match": broken["match"],
+        "ends": list(dict.fromkeys(item["end"] for item in broken["missing"])),
         "hosts": list(dict.fromkeys(item["host"] for item in broken["missing"] if item.get("host"))),
         "devices": list(dict.fromkeys(item["device"] for item in broken["missing"] if item.get("device"))),
     }
-    reason = f"hop {broken['hop']} {_hop_text(broken)}: not open at the {_end_text(broken['missing'])}"
-    return dict(base, status=BROKEN, reason=reason, first_missing=first_missing)
 
 
 # ---------------------------------------------------------------------------------------------- views
