@@ -268,26 +268,8 @@ def _states_result(states):
     }
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec={
-            "rules": {"type": "list", "elements": "dict", "default": []},
-            "management": {"type": "list", "elements": "dict", "default": []},
-            "management_controller": {
-                "type": "dict",
-                "options": {
-                    "port": {"type": "int", "required": True},
-                    "protocol": {"type": "str", "choices": ["tcp", "udp"], "default": "tcp"},
-                    "fallback": {"type": "str", "choices": ["any", "none", "fail"], "default": "any"},
-                },
-            },
-            "service_status": {"type": "bool", "default": False},
-            "restrict_outbound": {"type": "bool", "default": False},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        },
-        supports_check_mode=True,
-    )
-    present = module.params["state"] == "present"
+def _desired(module, present):
+    """(desired, entries): the policies the rules and management entries make, and those entries."""
     entries = []
     try:
         rules = normalize_rules(module.params["rules"]) if present else []
@@ -298,13 +280,23 @@ def main():
         desired = desired_policies(rules, management, module.params["restrict_outbound"], present)
     except RuleError as exc:
         module.fail_json(msg=f"vdi.firewall.firewalld_rules: {exc}; nothing was applied")
+    return desired, entries
 
-    # What the caller may act on: firewalld's unit state, and why firewalld could not be read.
+
+def _service_status(module):
+    """What the caller may act on: firewalld's unit state (when asked for)."""
     extra = {}
     if module.params["service_status"]:
         units = read_units(module, [SERVICE])
         extra["service"] = unit_state(units.get(SERVICE) if units is not None else None)
+    return extra
 
+
+def _connect(module, desired, extra):
+    """(client, permanent, runtime): firewalld and its policies, once the bindings and the rich rules are checked.
+
+    A failure says why firewalld could not be read (unavailable).
+    """
     if not HAS_FIREWALL:
         module.fail_json(
             msg=missing_required_lib("firewalld's Python bindings (firewall.client)", reason="to talk to firewalld")
@@ -328,7 +320,45 @@ def main():
             unavailable="firewalld",
             **extra,
         )
+    return client, permanent, runtime
 
+
+def _policies_diff(plan, permanent, desired):
+    """The permanent policies before and the desired ones after, with a note when firewalld is reloaded."""
+    before = policies_text(permanent)
+    if plan.reload and not plan.permanent:
+        before = "# the running firewall differs from this permanent configuration: firewalld is reloaded\n" + before
+    return {
+        "before": before,
+        "after": policies_text(desired.policies),
+        "before_header": "firewalld policies vdi_firewall_in/out (permanent)",
+        "after_header": "firewalld policies vdi_firewall_in/out",
+    }
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "rules": {"type": "list", "elements": "dict", "default": []},
+            "management": {"type": "list", "elements": "dict", "default": []},
+            "management_controller": {
+                "type": "dict",
+                "options": {
+                    "port": {"type": "int", "required": True},
+                    "protocol": {"type": "str", "choices": ["tcp", "udp"], "default": "tcp"},
+                    "fallback": {"type": "str", "choices": ["any", "none", "fail"], "default": "any"},
+                },
+            },
+            "service_status": {"type": "bool", "default": False},
+            "restrict_outbound": {"type": "bool", "default": False},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        },
+        supports_check_mode=True,
+    )
+    present = module.params["state"] == "present"
+    desired, entries = _desired(module, present)
+    extra = _service_status(module)
+    client, permanent, runtime = _connect(module, desired, extra)
     plan = plan_changes(desired.policies, permanent, runtime)
     result = {
         "changed": plan.changed,
@@ -342,15 +372,7 @@ def main():
         **extra,
     }
     if module._diff:
-        before = policies_text(permanent)
-        if plan.reload and not plan.permanent:
-            before = "# the running firewall differs from this permanent configuration: firewalld is reloaded\n" + before
-        result["diff"] = {
-            "before": before,
-            "after": policies_text(desired.policies),
-            "before_header": "firewalld policies vdi_firewall_in/out (permanent)",
-            "after_header": "firewalld policies vdi_firewall_in/out",
-        }
+        result["diff"] = _policies_diff(plan, permanent, desired)
     if plan.changed and not module.check_mode:
         try:
             apply_plan(client, plan, desired.policies, permanent)

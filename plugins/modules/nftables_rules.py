@@ -210,6 +210,107 @@ def _write(module, path, content):
     module.atomic_move(temporary, path)
 
 
+def _refuse_beside_firewalld(module):
+    """The units firewalld and nftables (read when asked for), failing when firewalld runs and that is refused."""
+    units = None
+    if module.params["fail_beside_firewalld"] or module.params["boot_status"]:
+        units = read_units(module, [FIREWALLD, NFTABLES])
+    if module.params["fail_beside_firewalld"] and unit_state((units or {}).get(FIREWALLD))["active"]:
+        module.fail_json(
+            msg=f"{PREFIX}: firewalld is running on this host and manages nftables itself; use the "
+            "vdi.firewall.firewalld role on this host, or stop and disable firewalld first. Nothing was changed."
+        )
+    return units
+
+
+def _normalized(module, present):
+    """(rules, management, entries): the rules and the management entries, checked (none for state=absent)."""
+    entries = []
+    try:
+        rules = normalize_rules(module.params["rules"]) if present else []
+        if present:
+            entries = list(module.params["management"] or [])
+            entries += controller_management(module.params["management_controller"], os.environ)
+        management = normalize_management(entries)
+    except RuleError as exc:
+        module.fail_json(msg=f"{PREFIX}: {exc}; nothing was applied")
+    return rules, management, entries
+
+
+def _boot_status(module, units, path):
+    """Whether the ruleset is loaded at boot, for the caller to act on (read before any change)."""
+    extra = {}
+    if module.params["boot_status"]:
+        service = (units or {}).get(NFTABLES)
+        boot_ruleset = exec_start_file(service)
+        extra["boot"] = {
+            "enabled": unit_state(service if units is not None else None)["enabled"],
+            "ruleset": boot_ruleset,
+            "included": bool(boot_ruleset) and has_line(_read_if_readable(boot_ruleset), f'include "{path}"'),
+        }
+    return extra
+
+
+def _nft(module, extra):
+    """The nft command, or a failure that says it is missing."""
+    nft = module.get_bin_path("nft")
+    if not nft:
+        module.fail_json(
+            msg=f"{PREFIX}: the nft command was not found; install the nftables package", unavailable="nft", **extra
+        )
+    return nft
+
+
+def _compare(module, nft, path, present, ruleset):
+    """(file_ruleset, listing, live_matched, changed): the persisted and the live table against the ruleset."""
+    file_ruleset, recorded_digest = split_persisted(_read(path))
+    listing = _live_table(module, nft)
+    live_matched = listing is not None and recorded_digest == live_digest(listing)
+    if present:
+        changed = file_ruleset != ruleset or not live_matched
+    else:
+        changed = file_ruleset is not None or listing is not None
+    return file_ruleset, listing, live_matched, changed
+
+
+def _file_diff(path, file_ruleset, live_matched, ruleset):
+    """The file before and the ruleset after, with a note when the live table differs from the file."""
+    before = file_ruleset or ""
+    if file_ruleset is not None and not live_matched:
+        before = "# the live table differs from this file (changed by hand, or not loaded)\n" + before
+    return {"before": before, "after": ruleset, "before_header": path, "after_header": path}
+
+
+def _check_ruleset(module, nft, ruleset, result):
+    """Fail, nothing applied, when nft rejects the ruleset (in check mode too, so that it fails where a real run would)."""
+    rc, _out, err = module.run_command([nft, "-c", "-f", "-"], data=ruleset, binary_data=True)
+    if rc != 0:
+        result.update(changed=False, loaded=False)
+        module.fail_json(
+            msg=f"{PREFIX}: nft rejects the ruleset: {err.strip()}; nothing was applied, "
+            "the previous table and file are unchanged",
+            **result,
+        )
+
+
+def _apply(module, nft, path, present, ruleset, listing, result):
+    """Load the ruleset and persist it with the live table's digest, or delete the table and its file."""
+    if present:
+        rc, _out, err = module.run_command([nft, "-f", "-"], data=ruleset, binary_data=True)
+        if rc != 0:
+            result.update(changed=False, loaded=False)
+            module.fail_json(msg=f"{PREFIX}: nft failed to load the ruleset: {err.strip()}; the previous table is unchanged", **result)
+        listing = _live_table(module, nft) or ""
+        _write(module, path, persisted(ruleset, live_digest(listing)))
+    else:
+        if listing is not None:
+            rc, _out, err = module.run_command([nft, "delete", "table", TABLE_FAMILY, TABLE_NAME])
+            if rc != 0:
+                module.fail_json(msg=f"{PREFIX}: nft failed to delete the table: {err.strip()}", **result)
+        if os.path.exists(path):
+            os.remove(path)
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -234,51 +335,13 @@ def main():
     path = module.params["path"]
     present = module.params["state"] == "present"
     restrict_outbound = module.params["restrict_outbound"]
-    units = None
-    if module.params["fail_beside_firewalld"] or module.params["boot_status"]:
-        units = read_units(module, [FIREWALLD, NFTABLES])
-    if module.params["fail_beside_firewalld"] and unit_state((units or {}).get(FIREWALLD))["active"]:
-        module.fail_json(
-            msg=f"{PREFIX}: firewalld is running on this host and manages nftables itself; use the "
-            "vdi.firewall.firewalld role on this host, or stop and disable firewalld first. Nothing was changed."
-        )
-    entries = []
-    try:
-        rules = normalize_rules(module.params["rules"]) if present else []
-        if present:
-            entries = list(module.params["management"] or [])
-            entries += controller_management(module.params["management_controller"], os.environ)
-        management = normalize_management(entries)
-    except RuleError as exc:
-        module.fail_json(msg=f"{PREFIX}: {exc}; nothing was applied")
+    units = _refuse_beside_firewalld(module)
+    rules, management, entries = _normalized(module, present)
     ignored = [rule.name for rule in rules if rule.direction == "out" and not restrict_outbound]
     ruleset = render_ruleset(rules, management, restrict_outbound) if present else ""
-
-    # Whether the ruleset is loaded at boot, for the caller to act on (read before any change).
-    extra = {}
-    if module.params["boot_status"]:
-        service = (units or {}).get(NFTABLES)
-        boot_ruleset = exec_start_file(service)
-        extra["boot"] = {
-            "enabled": unit_state(service if units is not None else None)["enabled"],
-            "ruleset": boot_ruleset,
-            "included": bool(boot_ruleset) and has_line(_read_if_readable(boot_ruleset), f'include "{path}"'),
-        }
-
-    nft = module.get_bin_path("nft")
-    if not nft:
-        module.fail_json(
-            msg=f"{PREFIX}: the nft command was not found; install the nftables package", unavailable="nft", **extra
-        )
-
-    file_ruleset, recorded_digest = split_persisted(_read(path))
-    listing = _live_table(module, nft)
-    live_matched = listing is not None and recorded_digest == live_digest(listing)
-    if present:
-        changed = file_ruleset != ruleset or not live_matched
-    else:
-        changed = file_ruleset is not None or listing is not None
-
+    extra = _boot_status(module, units, path)
+    nft = _nft(module, extra)
+    file_ruleset, listing, live_matched, changed = _compare(module, nft, path, present, ruleset)
     result = {
         "changed": changed,
         "ruleset": ruleset,
@@ -290,38 +353,12 @@ def main():
         **extra,
     }
     if module._diff:
-        before = file_ruleset or ""
-        if file_ruleset is not None and not live_matched:
-            before = "# the live table differs from this file (changed by hand, or not loaded)\n" + before
-        result["diff"] = {"before": before, "after": ruleset, "before_header": path, "after_header": path}
-
+        result["diff"] = _file_diff(path, file_ruleset, live_matched, ruleset)
     if present:
-        # Checked in check mode too, so that check mode fails exactly where a real run would.
-        rc, _out, err = module.run_command([nft, "-c", "-f", "-"], data=ruleset, binary_data=True)
-        if rc != 0:
-            result.update(changed=False, loaded=False)
-            module.fail_json(
-                msg=f"{PREFIX}: nft rejects the ruleset: {err.strip()}; nothing was applied, "
-                "the previous table and file are unchanged",
-                **result,
-            )
+        _check_ruleset(module, nft, ruleset, result)
     if not changed or module.check_mode:
         module.exit_json(**result)
-
-    if present:
-        rc, _out, err = module.run_command([nft, "-f", "-"], data=ruleset, binary_data=True)
-        if rc != 0:
-            result.update(changed=False, loaded=False)
-            module.fail_json(msg=f"{PREFIX}: nft failed to load the ruleset: {err.strip()}; the previous table is unchanged", **result)
-        listing = _live_table(module, nft) or ""
-        _write(module, path, persisted(ruleset, live_digest(listing)))
-    else:
-        if listing is not None:
-            rc, _out, err = module.run_command([nft, "delete", "table", TABLE_FAMILY, TABLE_NAME])
-            if rc != 0:
-                module.fail_json(msg=f"{PREFIX}: nft failed to delete the table: {err.strip()}", **result)
-        if os.path.exists(path):
-            os.remove(path)
+    _apply(module, nft, path, present, ruleset, listing, result)
     module.exit_json(**result)
 
 
