@@ -1,20 +1,28 @@
 """Device ACLs of a synthetic 2,000-host Citrix site: ours beside Aerleon's (enable_dsmo, cisco generator).
 
-Usage: python benchmarks/acl_vs_aerleon.py [--hosts 2000]
+Usage: python benchmarks/acl_vs_aerleon.py [--hosts 2000] [--no-role]
 Run it from the checkout with the project's virtual environment (make setup) active; needs aerleon
 (requirements/dev.txt). One IOS device joins the zones users, infrastructure, servers and vda. The same
 rules - every flow crossing the device with its return traffic, the ICMP the network needs, the deny -
 go to both renderers; each ACL's IOS text is parsed back and expanded into the packets it permits.
-Prints entries per ACL and in total, render times, and whether the permitted sets are identical.
+Prints entries per ACL and in total, render times, and whether the permitted sets are identical; then
+(unless --no-role) times the whole vdi.firewall.network_acl role (state rendered) on the same site
+with the plan of vdi.firewall.plan_rules handed over, in ansible-playbook.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import re
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".build" / "collections"))
@@ -128,6 +136,58 @@ def run_ours(device: DeviceInput, rows, options) -> tuple[list[str], float]:
     return result["text"], time.perf_counter() - start
 
 
+# the role, timed inside the play between two timestamps: the plan is made before, and handed over
+ROLE_PLAY = """
+- name: Plan once, then time the network_acl role with that plan
+  hosts: network_devices
+  gather_facts: false
+  tasks:
+    - name: Plan the deployment once
+      vdi.firewall.plan_rules: {return_hosts: false, journeys: false}
+      run_once: true
+      delegate_to: localhost
+      register: benchmark_plan
+    - name: Start the clock
+      ansible.builtin.set_fact: {benchmark_start: "{{ now().timestamp() }}"}
+    - name: Render the device's ACLs with the role
+      ansible.builtin.include_role: {name: vdi.firewall.network_acl}
+      vars: {vdi_firewall_acl_plan: "{{ benchmark_plan }}"}
+    - name: Stop the clock
+      ansible.builtin.debug: {msg: "ROLE_SECONDS={{ now().timestamp() - benchmark_start | float }}"}
+"""
+
+
+def role_inventory(count: int, device: DeviceInput, path: Path) -> None:
+    """The site's hosts (as plan_speed writes them) and the IOS device with its zones."""
+    children: dict[str, dict] = {}
+    for name, group, address in site(count):
+        children.setdefault(group, {"hosts": {}})["hosts"][name] = {"ansible_host": address}
+    children["network_devices"] = {"hosts": {device.name: {
+        "ansible_network_os": "cisco.ios.ios", "ansible_connection": "ansible.netcommon.network_cli",
+        "vdi_firewall_zones": device.zones, "vdi_firewall_management_cidrs": list(device.management_cidrs)}}}
+    inventory = {"all": {"vars": {"vdi_firewall_product": "citrix", "vdi_firewall_endpoints": ENDPOINTS},
+                         "children": children}}
+    path.write_text(yaml.safe_dump(inventory))
+
+
+def run_role(count: int, device: DeviceInput) -> tuple[float, float]:
+    """(seconds of the role, seconds of the whole ansible-playbook run) on the site, state rendered."""
+    environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".build" / "collections"),
+                       ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+    with tempfile.TemporaryDirectory() as directory:
+        inventory, playbook = Path(directory) / "inventory.yml", Path(directory) / "play.yml"
+        role_inventory(count, device, inventory)
+        playbook.write_text(ROLE_PLAY)
+        start = time.perf_counter()
+        result = subprocess.run(["ansible-playbook", "-i", str(inventory), str(playbook)], cwd=ROOT, env=environment,
+                                capture_output=True, text=True, check=False)
+        elapsed = time.perf_counter() - start
+    found = re.search(r"ROLE_SECONDS=([0-9.]+)", result.stdout)
+    if result.returncode != 0 or not found:
+        sys.exit(f"the network_acl role failed:\n{result.stdout}\n{result.stderr}")
+    return float(found.group(1)), elapsed
+
+
 def entry_counts(acls: dict) -> dict[str, int]:
     return {name: len(boxes) for name, boxes in acls.items()}
 
@@ -135,6 +195,7 @@ def entry_counts(acls: dict) -> dict[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=2000)
+    parser.add_argument("--no-role", action="store_true", help="do not time the network_acl role")
     args = parser.parse_args()
     options = normalise_options(afis=["ipv4"])
     rows, device = deployment(args.hosts)
@@ -162,6 +223,11 @@ def main() -> None:
         print(f"{name:<22} {ours_entries[name]:>8} {theirs_entries.get(name, 0):>8}  {'yes' if identical else 'NO'}")
     print(f"{'total entries':<22} {sum(ours_entries.values()):>8} {sum(theirs_entries.values()):>8}")
     print(f"{'render time (s)':<22} {ours_time:>8.3f} {aerleon_time:>8.3f}  (ours: flows to text; aerleon: policy to text)")
+    if not args.no_role:
+        role_time, playbook_time = run_role(args.hosts, device)
+        print(f"{'network_acl role (s)':<22} {role_time:>8.3f} {aerleon_time:>8.3f}  (role, state rendered, plan handed "
+              f"over, beside aerleon's policy to text)")
+        print(f"{'whole playbook (s)':<22} {playbook_time:>8.3f} {'':>8}  (ansible-playbook: inventory, plan_rules, role)")
 
 
 if __name__ == "__main__":
