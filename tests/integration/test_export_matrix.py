@@ -125,7 +125,7 @@ def test_lookup_reports_bad_catalog_by_file_and_entry(tmp_path):
     result = run("ansible-playbook", str(playbook))
     assert result.returncode != 0
     output = " ".join((result.stdout + result.stderr).split())
-    assert "microsoft_rds/flows.yml: flow 'rds_gateway_001' (entry 1): port 99999 is outside 0-65535" in output
+    assert "microsoft_rds/flows.yml: flow 'rds_gateway_001' (entry 1): port: '99999' is not a port number (1-65535)" in output
     assert "Traceback" not in output
 
 
