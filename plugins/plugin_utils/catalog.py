@@ -29,7 +29,7 @@ import yaml
 try:
     from yaml import CSafeLoader as _YamlLoader
 except ImportError:  # pragma: no cover - libyaml is optional
-    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _YamlLoader
 
 from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
     PortRange,
@@ -209,7 +209,8 @@ class Catalog:
             if is_port_text(port):
                 ranges.append(parse_port_range(port, f"flow {flow.id}: port"))
                 continue
-            value = (overrides or {}).get(port, self.symbolic_ports[port]["default"])
+            name = str(port)
+            value = (overrides or {}).get(name, self.symbolic_ports[name]["default"])
             ranges.extend(parse_ports(value, f"symbolic port '{port}'"))
         return ranges
 

@@ -70,7 +70,7 @@ import yaml
 try:
     from yaml import CSafeLoader as _YamlLoader
 except ImportError:  # pragma: no cover - libyaml is optional
-    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _YamlLoader
 
 try:
     from netaddr import IPSet
@@ -304,7 +304,7 @@ def _hop(raw, number: int, label: str, catalog: Catalog, references: dict) -> Ho
         fail(f"{protocol} carries no ports")
     if protocol not in PORTLESS_PROTOCOLS and not ports:
         fail(f"{protocol} needs 'ports'")
-    checked = []
+    checked: list[int | str] = []
     for port in ports:
         if isinstance(port, str) and port in catalog.symbolic_ports:
             checked.append(port)
@@ -475,7 +475,7 @@ def _hop_text(hop: dict) -> str:
 def _end_text(entries: list[dict]) -> str:
     parts = []
     for end in (SOURCE_END, DEVICE_END, DESTINATION_END):
-        names = list(dict.fromkeys(item.get("host") or item.get("device") for item in entries if item["end"] == end))
+        names = list(dict.fromkeys(str(item.get("host") or item.get("device")) for item in entries if item["end"] == end))
         if names:
             way = {SOURCE_END: "outbound", DEVICE_END: "through", DESTINATION_END: "inbound"}[end]
             shown = ", ".join(names[:4]) + (f" +{len(names) - 4} more" if len(names) > 4 else "")
@@ -711,11 +711,11 @@ def _port_sets(ports: list[str]) -> list[list[tuple[int, int]]]:
 
 def _probe_index(rows: list[dict]) -> dict[tuple[str, str, str], list[dict]]:
     """(source host, destination host, protocol) -> its probes, once each (verify rows repeat per flow)."""
-    index: dict[tuple[str, str, str], dict[tuple, dict]] = {}
+    index: dict[tuple, dict[tuple, dict]] = {}
     for row in rows:
         try:
-            port = int(row.get("port"))
-        except (TypeError, ValueError):
+            port = int(row["port"])
+        except (KeyError, TypeError, ValueError):
             continue
         key = (row.get("source_host"), row.get("destination_host"), row.get("protocol") or "tcp")
         index.setdefault(key, {})[(row.get("address"), port)] = {
