@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Internal to vdi.firewall (use plugin_utils._acl's exports): Junos firewall filters (junipernetworks.junos).
 
-Address sets of more than one CIDR become policy-options prefix-lists: junos_acls refers to them
-(prefix_list) and junos_prefix_lists defines them (prefix_lists). Filters have no remarks; the set
+Filters list their addresses: junos_acls fails to render prefix_list references offline, so no address
+set becomes a policy-options prefix-list (GROUP_AFIS is empty; the code for them is kept for when
+it renders). Filters have no remarks; the set
 text carries each rule's remarks as '#' comment lines, which 'load set' skips. junos_acls cannot say
 tcp-established, ICMP types of family inet6, or log: the set text says them, the XML does not.
 """
