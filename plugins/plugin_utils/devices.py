@@ -12,8 +12,7 @@ source and the destination.
 
 from __future__ import annotations
 
-import ipaddress
-
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import parse_network, parse_port_range
 from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import (
     DeviceInput,
     build_device_acls,
@@ -96,15 +95,15 @@ def _ports(text: str):
     text = str(text or "").strip()
     if not text or text == "any":
         return None
-    start, _separator, end = text.partition("-")
-    return int(start), int(end or start)
+    port_range = parse_port_range(text, "device entry port")
+    return port_range.start, port_range.end
 
 
 def _network(text: str):
     text = str(text or "").strip()
     if text in ("", "any"):
         return None
-    return ipaddress.ip_network(text, strict=False)
+    return parse_network(text, "device entry address")
 
 
 def _networks(row: dict, side: str) -> list:
@@ -117,7 +116,7 @@ class _Device:
 
     def __init__(self, result: dict):
         self.name = result["device"]
-        self.zones = [(zone["name"], [ipaddress.ip_network(cidr, strict=False) for cidr in zone["cidrs"]])
+        self.zones = [(zone["name"], [parse_network(cidr, f"zone '{zone['name']}'") for cidr in zone["cidrs"]])
                       for zone in result["zones"]]
         # an entry's source and destination may be an address group: its addresses are listed beside it
         self.permits = [(row["protocol"], source, destination, _ports(row.get("destination_port")), row.get("source_zone"))
@@ -154,9 +153,9 @@ class _Device:
             ports.extend(range(start, end + 1) if start is not None and end - start < 64 else [start])
         missing = []
         for source_text in hop.get("source_addresses") or []:
-            source = ipaddress.ip_network(source_text, strict=False)
+            source = parse_network(source_text, "hop source")
             for destination_text in hop.get("destination_addresses") or []:
-                destination = ipaddress.ip_network(destination_text, strict=False)
+                destination = parse_network(destination_text, "hop destination")
                 if source.version != destination.version:
                     continue
                 source_zone, destination_zone = self.zone_of(source), self.zone_of(destination)

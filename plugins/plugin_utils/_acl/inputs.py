@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.model import (
@@ -16,6 +15,12 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.model import (
     Zone,
     afis_of,
     require_netaddr,
+)
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
+    host_address,
+    is_address,
+    parse_cidr,
+    parse_port_numbers,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
 
@@ -78,13 +83,7 @@ def cidr_list(value, where: str) -> tuple[str, ...]:
         raise VdiFirewallError(f"{where} has no cidrs; give the zone at least one CIDR")
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise VdiFirewallError(f"{where}: cidrs must be a list of CIDRs, got {value!r}")
-    cidrs = []
-    for item in value:
-        try:
-            cidrs.append(str(ipaddress.ip_network(str(item).strip(), strict=False)))
-        except ValueError as exc:
-            raise VdiFirewallError(f"{where}: {item!r} is not an IP address or CIDR") from exc
-    return tuple(cidrs)
+    return tuple(parse_cidr(item, where) for item in value)
 
 
 def _acl_name(value, where: str) -> str:
@@ -209,14 +208,7 @@ def acl_names(device: str, platform: str, zones: list[Zone], afis) -> dict[tuple
 
 
 def ports_option(value, where: str) -> tuple[int, ...]:
-    if isinstance(value, (str, int)) or not isinstance(value, (list, tuple)):
-        raise VdiFirewallError(f"{where} must be a list of port numbers, got {value!r}")
-    ports = []
-    for item in value:
-        if isinstance(item, bool) or not str(item).isdigit() or not 1 <= int(item) <= 65535:
-            raise VdiFirewallError(f"{where}: {item!r} is not a port number (1-65535)")
-        ports.append(int(item))
-    return tuple(ports)
+    return parse_port_numbers(value, where)
 
 
 def normalise_options(return_traffic=True, log_deny=False, afis=AFIS, icmpv6_essential=True,
@@ -250,16 +242,10 @@ def device_addresses(device: DeviceInput) -> tuple[str, ...]:
     if values in (None, ""):
         return ()
     items = values if isinstance(values, (list, tuple)) else [values]
-    addresses = []
-    for item in items:
-        try:
-            address = ipaddress.ip_interface(str(item).strip())
-        except ValueError:
-            if device.address not in (None, ""):
-                raise VdiFirewallError(f"device '{device.name}': vdi_firewall_address {item!r} is not an IP address") from None
-            return ()  # ansible_host is a name: no address to protect
-        addresses.append(f"{address.ip}/{address.max_prefixlen}")
-    return tuple(addresses)
+    if device.address in (None, "") and not all(is_address(item) for item in items):
+        return ()  # ansible_host is a name: no address to protect
+    variable = "vdi_firewall_address" if device.address not in (None, "") else "ansible_host"
+    return tuple(host_address(item, f"device '{device.name}': {variable}") for item in items)
 
 
 def management_cidrs(device: DeviceInput) -> tuple[str, ...]:
@@ -268,13 +254,7 @@ def management_cidrs(device: DeviceInput) -> tuple[str, ...]:
         return ()
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise VdiFirewallError(f"device '{device.name}': vdi_firewall_management_cidrs must be a list of CIDRs, got {value!r}")
-    cidrs = []
-    for item in value:
-        try:
-            cidrs.append(str(ipaddress.ip_network(str(item).strip(), strict=False)))
-        except ValueError as exc:
-            raise VdiFirewallError(f"device '{device.name}': vdi_firewall_management_cidrs: {item!r} is not a CIDR") from exc
-    return tuple(cidrs)
+    return tuple(parse_cidr(item, f"device '{device.name}': vdi_firewall_management_cidrs") for item in value)
 
 
 def device_ports(device: DeviceInput, options: AclOptions) -> tuple[int, ...]:

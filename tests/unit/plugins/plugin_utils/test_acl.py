@@ -303,7 +303,7 @@ def test_change_request_csv():
         ({"device_zones": ["a", "x"]}, "vdi_firewall_device_zones names zone 'x', which vdi_firewall_zones does not define"),
         ({"device_zones": "a"}, "vdi_firewall_device_zones must be a list of zone names or a mapping"),
         ({"management_cidrs": "10.0.0.0/8"}, "device 'fw1': vdi_firewall_management_cidrs must be a list"),
-        ({"address": "fw1.example.org", "management_cidrs": ["10.1.0.0/24"]}, "device 'fw1': vdi_firewall_address 'fw1.example.org' is not an IP"),
+        ({"address": "fw1.example.org", "management_cidrs": ["10.1.0.0/24"]}, "device 'fw1': vdi_firewall_address: 'fw1.example.org' is not an IP"),
     ],
 )
 def test_bad_input_names_the_device_and_the_zone(device, message):
@@ -317,7 +317,7 @@ def test_bad_input_names_the_device_and_the_zone(device, message):
         ({"afis": ["ipv5"]}, "afis: 'ipv5' is not one of ipv4, ipv6"),
         ({"afis": []}, "afis must be a non-empty list"),
         ({"return_traffic": "yes"}, "return_traffic must be true or false"),
-        ({"management_host_ports": [0]}, r"management_host_ports: 0 is not a port number"),
+        ({"management_host_ports": [0]}, r"management_host_ports: '0' is not a port number"),
         ({"management_device_ports": "22"}, "management_device_ports must be a list"),
     ],
 )
