@@ -122,6 +122,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import VdiFirewallError, parse_port
+
 UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM}
 
 
@@ -205,8 +207,10 @@ def main():
     )
     targets = module.params["targets"]
     for target in targets:
-        if not 1 <= target["port"] <= 65535:
-            module.fail_json(msg=f"vdi.firewall.probe: port {target['port']} of {target['host']} is outside 1-65535")
+        try:
+            parse_port(target["port"], f"port of {target['host']}")
+        except VdiFirewallError as exc:
+            module.fail_json(msg=f"vdi.firewall.probe: {exc}")
     if module.params["timeout"] <= 0 or module.params["parallel"] < 1:
         module.fail_json(msg="vdi.firewall.probe: timeout must be above 0 and parallel at least 1")
     payload = module.params["payload"].encode()
