@@ -235,6 +235,14 @@ class Catalog:
         )
 
 
+def _port_spec(port):
+    """A flow row's port as the catalog keeps it: a number, an 'a-b' range text or a symbolic name."""
+    if is_port_text(port) and not isinstance(port, int):
+        port_range = parse_port_range(port, "port")
+        return port_range.start if port_range.is_single else port
+    return port
+
+
 def parse_port_value(value, where: str) -> list[PortRange]:
     """A port, an 'a-b' range, a list or a comma-separated string of them as port ranges (see _netvalues)."""
     return list(parse_ports(value, where))
@@ -610,7 +618,7 @@ def _validate_flow(raw, index: int, path: str, product: str, catalog: Catalog, l
         source=raw["from"],
         destination=raw["to"],
         protocols=tuple(protocols),
-        ports=tuple(int(port) if isinstance(port, str) and port.isdigit() else port for port in ports),
+        ports=tuple(_port_spec(port) for port in ports),
         description=raw["description"].strip(),
         section=raw["section"],
         references=tuple(dict(reference) for reference in references),
