@@ -14,14 +14,14 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import (
     catalog_texts,
     normalise_options,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.devices import PLAN_FLOW_KEYS, device_input, is_device
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host_inputs, planner_settings
-from ansible_collections.vdi.firewall.plugins.plugin_utils.platforms import host_platform
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import build_topology, deployment_flows, plan_hosts
-from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import stale_files
-from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import write_files
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils._devices import PLAN_FLOW_KEYS, device_input, is_device
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._inventory import host_inputs, planner_settings
+from ansible_collections.vdi.firewall.plugins.plugin_utils._platforms import host_platform
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import build_topology, deployment_flows, plan_hosts
+from ansible_collections.vdi.firewall.plugins.plugin_utils._outputs import stale_files
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import write_files
 
 display = Display()
 

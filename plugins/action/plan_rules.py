@@ -10,15 +10,15 @@ from contextlib import contextmanager
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vdi.firewall.plugins.module_utils._argspecs import PLAN_RULES_ARGUMENT_SPEC
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.devices import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils._devices import (
     device_checks,
     device_plan,
     device_results,
     inventory_devices,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import (
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._inventory import (
     host_inputs,
     journeys_setting,
     plan_settings,
@@ -27,13 +27,13 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import (
     strict_setting,
     vdi_variable_names,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.journeys import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._journeys import (
     check_journeys,
     load_journeys,
     strict_failure,
     summarise_journeys,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import (
     build_topology,
     deployment_flows,
     feature_notices,
@@ -41,15 +41,15 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
     plan_hosts,
     summarise,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import (
     REPORT_FILES,
     plan_files,
     report_files,
     stale_host_files,
     write_files,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.variables import unknown_variables, variable_notices
-from ansible_collections.vdi.firewall.plugins.plugin_utils.verify import all_probe_targets
+from ansible_collections.vdi.firewall.plugins.plugin_utils._variables import unknown_variables, variable_notices
+from ansible_collections.vdi.firewall.plugins.plugin_utils._verify import all_probe_targets
 
 
 class ActionModule(ActionBase):

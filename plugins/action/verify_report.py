@@ -8,9 +8,9 @@ from typing import Any
 
 from ansible_collections.vdi.firewall.plugins.module_utils._argspecs import VERIFY_REPORT_ARGUMENT_SPEC
 from ansible_collections.vdi.firewall.plugins.plugin_utils._action_base import VdiActionBase
-from ansible_collections.vdi.firewall.plugins.plugin_utils.journeys import summarise_verified, verify_journeys
-from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import write_files
-from ansible_collections.vdi.firewall.plugins.plugin_utils.verify import flow_outcomes, report_files, result_rows
+from ansible_collections.vdi.firewall.plugins.plugin_utils._journeys import summarise_verified, verify_journeys
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import write_files
+from ansible_collections.vdi.firewall.plugins.plugin_utils._verify import flow_outcomes, report_files, result_rows
 
 
 def _results_of(registered):

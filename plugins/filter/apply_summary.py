@@ -52,7 +52,7 @@ _value:
   elements: str
 """
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.summaries import apply_summary
+from ansible_collections.vdi.firewall.plugins.plugin_utils._summaries import apply_summary
 
 
 def _apply_summary(hostvars, hosts, active, check_mode=False):

@@ -46,8 +46,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.ansible_errors import reraise_as
-from ansible_collections.vdi.firewall.plugins.plugin_utils.platforms import host_platform
+from ansible_collections.vdi.firewall.plugins.plugin_utils._ansible_errors import reraise_as
+from ansible_collections.vdi.firewall.plugins.plugin_utils._platforms import host_platform
 
 
 def _host_platform(variables, host=""):

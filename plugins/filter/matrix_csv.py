@@ -38,8 +38,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.ansible_errors import reraise_as
-from ansible_collections.vdi.firewall.plugins.plugin_utils.export import matrix_csv
+from ansible_collections.vdi.firewall.plugins.plugin_utils._ansible_errors import reraise_as
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.export import matrix_csv
 
 
 def _matrix_csv(catalog):

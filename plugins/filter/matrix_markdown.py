@@ -36,8 +36,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.ansible_errors import reraise_as
-from ansible_collections.vdi.firewall.plugins.plugin_utils.export import matrix_markdown
+from ansible_collections.vdi.firewall.plugins.plugin_utils._ansible_errors import reraise_as
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.export import matrix_markdown
 
 
 def _matrix_markdown(catalog):

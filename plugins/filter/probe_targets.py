@@ -55,10 +55,10 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.ansible_errors import reraise_as
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.verify import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._ansible_errors import reraise_as
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._verify import (
     MAX_PROBED_RANGE,
     is_plan,
     plan_probe_targets,

@@ -104,8 +104,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.ansible_errors import reraise_as
-from ansible_collections.vdi.firewall.plugins.plugin_utils.windows import win_firewall_params
+from ansible_collections.vdi.firewall.plugins.plugin_utils._ansible_errors import reraise_as
+from ansible_collections.vdi.firewall.plugins.plugin_utils._windows import win_firewall_params
 
 
 def _win_firewall_params(rules, group="vdi.firewall", profiles=None, icmp_type_codes=None, management_cidrs=None,

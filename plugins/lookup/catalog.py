@@ -92,8 +92,8 @@ _raw:
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.ansible_errors import reraise_as
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import catalog_as_dict, load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils._ansible_errors import reraise_as
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import catalog_as_dict, load_catalog
 
 
 class LookupModule(LookupBase):

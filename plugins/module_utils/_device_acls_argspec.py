@@ -1,6 +1,9 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Private: the argument spec of the device_acls action plugin and its documentation module."""
+"""Private: the argument spec of the device_acls action plugin and its documentation module.
+
+Internal to vdi.firewall, not a public interface: it may change in any release.
+"""
 
 from __future__ import annotations
 

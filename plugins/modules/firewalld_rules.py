@@ -173,7 +173,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.vdi.firewall.plugins.module_utils.firewalld_policy import (
+from ansible_collections.vdi.firewall.plugins.module_utils._firewalld_policy import (
     ApplyError,
     desired_policies,
     plan_changes,
@@ -181,12 +181,12 @@ from ansible_collections.vdi.firewall.plugins.module_utils.firewalld_policy impo
     read_states,
     apply_plan,
 )
-from ansible_collections.vdi.firewall.plugins.module_utils.linux_host import (
+from ansible_collections.vdi.firewall.plugins.module_utils._linux_host import (
     controller_management,
     read_units,
     unit_state,
 )
-from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import (
+from ansible_collections.vdi.firewall.plugins.module_utils._linux_rules import (
     RuleError,
     normalize_management,
     normalize_rules,

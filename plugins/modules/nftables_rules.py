@@ -145,19 +145,19 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vdi.firewall.plugins.module_utils.linux_host import (
+from ansible_collections.vdi.firewall.plugins.module_utils._linux_host import (
     controller_management,
     exec_start_file,
     has_line,
     read_units,
     unit_state,
 )
-from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import (
+from ansible_collections.vdi.firewall.plugins.module_utils._linux_rules import (
     RuleError,
     normalize_management,
     normalize_rules,
 )
-from ansible_collections.vdi.firewall.plugins.module_utils.nftables_ruleset import (
+from ansible_collections.vdi.firewall.plugins.module_utils._nftables_ruleset import (
     TABLE_FAMILY,
     TABLE_NAME,
     live_digest,

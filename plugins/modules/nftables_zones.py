@@ -192,18 +192,18 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vdi.firewall.plugins.module_utils.linux_host import (
+from ansible_collections.vdi.firewall.plugins.module_utils._linux_host import (
     exec_start_file,
     has_line,
     read_units,
     unit_state,
 )
-from ansible_collections.vdi.firewall.plugins.module_utils.nftables_ruleset import (
+from ansible_collections.vdi.firewall.plugins.module_utils._nftables_ruleset import (
     live_digest,
     persisted,
     split_persisted,
 )
-from ansible_collections.vdi.firewall.plugins.module_utils.nftables_zones import (
+from ansible_collections.vdi.firewall.plugins.module_utils._nftables_zones import (
     DEFAULT_PATH,
     POLICIES,
     TABLE_FAMILY,

@@ -296,7 +296,7 @@ journeys:
     - One entry per journey of the deployment's products (empty when O(journeys=false)), with its
       C(status) (C(complete), C(broken), C(not_applicable)), C(reason), C(first_missing) and C(hops);
       each hop with its C(status) (C(open), C(missing), C(off), C(unchecked), C(not_applicable)) and the
-      C(missing) ends. The shape is documented in C(plugins/plugin_utils/journeys.py) and docs/journeys.md.
+      C(missing) ends. The shape is documented in C(plugins/plugin_utils/_journeys.py) and docs/journeys.md.
   returned: success
   type: list
   elements: dict

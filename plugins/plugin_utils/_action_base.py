@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Internal: the preamble the collection's action plugins share. Not a public API.
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 An action plugin sets ``ARGUMENT_SPEC`` (and ``ERRORS`` when it catches more than
 :class:`VdiFirewallError`) and implements ``act``. ``run`` does the rest: ``ActionBase.run``, the
 validation of the task's arguments against the spec, and every caught error as a failed result whose
@@ -14,7 +16,7 @@ from typing import Any, ClassVar
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 
 class VdiActionBase(ActionBase):

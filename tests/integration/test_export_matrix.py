@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
 from tests.catalog_dirs import write_product
 
 ROOT = Path(__file__).resolve().parents[2]

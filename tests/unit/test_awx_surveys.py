@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "awx" / "job_templates.json"

@@ -37,11 +37,11 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.model import (
     afis_of,
     require_netaddr,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PortRange, parse_port_value
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import merge_ports
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import PortRange, parse_port_value
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import merge_ports
 
-# management ports of a host per platform (plugin_utils/platforms.py); unknown: all of them
+# management ports of a host per platform (plugin_utils/_platforms.py); unknown: all of them
 HOST_MANAGEMENT_PORTS = {"windows": (5985, 5986), "linux": (22,), "network": (22,), "appliance": (22, 443),
                          None: (22, 5985, 5986)}
 _FAMILIES = ((4, "ipv4"), (6, "ipv6"))

@@ -22,7 +22,7 @@ from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
     parse_cidr,
     parse_port_numbers,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 # ansible_network_os (FQCN or the short legacy name) -> platform
 NETWORK_OS = {

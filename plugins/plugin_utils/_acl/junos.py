@@ -15,7 +15,7 @@ import re
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.common import is_cidr, network, ports_text
 from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.model import Ace
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 NAME = "junos"
 GROUP_AFIS = ()  # junos_acls fails to render prefix_list references offline: addresses are listed

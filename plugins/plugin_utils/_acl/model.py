@@ -15,8 +15,8 @@ except ImportError:  # pragma: no cover - exercised only without netaddr
     IPSet = None
     HAS_NETADDR = False
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PortRange
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import PortRange
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 AFIS = ("ipv4", "ipv6")
 DIRECTIONS = ("in", "out")

@@ -27,8 +27,8 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.model import (
     Zone,
     require_netaddr,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import reference_label
-from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import csv_text, file_name
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import reference_label
+from ansible_collections.vdi.firewall.plugins.plugin_utils._outputs import csv_text, file_name
 
 PLATFORMS = {module.NAME: module for module in (ios, nxos, eos, junos, nftables)}
 MODULES = {

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from ansible_collections.vdi.firewall.plugins.filter import renamed_variable as renamed
-from ansible_collections.vdi.firewall.plugins.plugin_utils.variables import PLANNER_VARIABLES
+from ansible_collections.vdi.firewall.plugins.plugin_utils._variables import PLANNER_VARIABLES
 
 ROOT = Path(__file__).resolve().parents[3]
 COLLECTION = "vdi_firewall_"

@@ -11,7 +11,7 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.vdi.firewall.plugins.action.verify_report import ActionModule as VerifyReport
 from ansible_collections.vdi.firewall.plugins.plugin_utils._action_base import VdiActionBase
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 
 def action(cls, args: dict, check_mode: bool = False):

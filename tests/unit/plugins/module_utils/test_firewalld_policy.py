@@ -8,7 +8,7 @@ import copy
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.module_utils.firewalld_policy import (
+from ansible_collections.vdi.firewall.plugins.module_utils._firewalld_policy import (
     IN_POLICY,
     OUT_POLICY,
     ApplyError,
@@ -20,7 +20,7 @@ from ansible_collections.vdi.firewall.plugins.module_utils.firewalld_policy impo
     rich_rules,
     state_from_settings,
 )
-from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import (
+from ansible_collections.vdi.firewall.plugins.module_utils._linux_rules import (
     RuleError,
     normalize_management,
     normalize_rule,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.module_utils.linux_host import (
+from ansible_collections.vdi.firewall.plugins.module_utils._linux_host import (
     controller_management,
     exec_start_file,
     has_line,
@@ -15,9 +15,9 @@ from ansible_collections.vdi.firewall.plugins.module_utils.linux_host import (
     show_command,
     unit_state,
 )
-from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import RuleError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.management import management_entries
+from ansible_collections.vdi.firewall.plugins.module_utils._linux_rules import RuleError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._management import management_entries
 
 SHOW = """\
 ExecStart={ path=/usr/sbin/firewalld ; argv[]=/usr/sbin/firewalld --nofork --nopid ; ignore_errors=no ; pid=31 ; code=(null) ; status=0/0 }

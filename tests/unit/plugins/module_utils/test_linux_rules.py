@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import (
+from ansible_collections.vdi.firewall.plugins.module_utils._linux_rules import (
     RuleError,
     merge_ports,
     normalize_management,

@@ -25,11 +25,15 @@ from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
     ports_uncovered,
     ports_without,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils import errors
 
 
 def test_the_core_and_the_modules_raise_one_error_type():
-    assert errors.VdiFirewallError is VdiFirewallError
+    from ansible_collections.vdi.firewall.plugins.module_utils import _errors
+    from ansible_collections.vdi.firewall.plugins.module_utils._linux_rules import RuleError
+    from ansible_collections.vdi.firewall.plugins.module_utils._nftables_zones import ZoneError
+
+    assert _errors.VdiFirewallError is VdiFirewallError
+    assert issubclass(RuleError, VdiFirewallError) and issubclass(ZoneError, VdiFirewallError)
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import normalize_management, normalize_rule
-from ansible_collections.vdi.firewall.plugins.module_utils.nftables_ruleset import (
+from ansible_collections.vdi.firewall.plugins.module_utils._linux_rules import normalize_management, normalize_rule
+from ansible_collections.vdi.firewall.plugins.module_utils._nftables_ruleset import (
     COMMENT_MAX,
     comment,
     live_digest,

@@ -10,8 +10,8 @@ import subprocess
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.module_utils.nftables_ruleset import live_digest
-from ansible_collections.vdi.firewall.plugins.module_utils.nftables_zones import (
+from ansible_collections.vdi.firewall.plugins.module_utils._nftables_ruleset import live_digest
+from ansible_collections.vdi.firewall.plugins.module_utils._nftables_zones import (
     ZoneError,
     normalize_zones,
     plan_zone_rules,
@@ -24,7 +24,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import (
     device_platform,
     normalise_options,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 ZONES = {
     "users": {"cidrs": ["10.1.0.0/24", "2001:db8:1::/64"], "interface": "eth1"},
@@ -110,7 +110,7 @@ def test_the_entries_are_plain_data_with_zones_ports_and_flows():
     assert set(icmpv6) == {"nd-neighbor-advert", "nd-neighbor-solicit", "packet-too-big"}
 
 
-# --- the forward ruleset (module_utils/nftables_zones.py) --------------------------------------
+# --- the forward ruleset (module_utils/_nftables_zones.py) --------------------------------------
 
 def test_each_zone_is_told_by_its_interface_else_by_its_cidrs():
     text = rendered(build())

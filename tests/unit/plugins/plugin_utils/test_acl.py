@@ -34,7 +34,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import (
     build_device_acls,
     normalise_options,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 ARGSPECS = {
     "ios": (IosArgs, IosInterfacesArgs),

@@ -25,8 +25,8 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import (
     normalise_options,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.permitted import box_cuts, canonical, parse_ios, same_permitted
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput, build_topology, deployment_flows, plan_hosts
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import HostInput, build_topology, deployment_flows, plan_hosts
 
 ENDPOINTS = {"user_device": ["198.51.100.0/24"], "domain_controller": ["192.0.2.10", "192.0.2.11"],
              "dns_server": ["192.0.2.10"], "admin_workstation": ["192.0.2.250"]}

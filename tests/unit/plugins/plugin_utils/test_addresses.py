@@ -8,10 +8,10 @@ import socket
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.addresses import endpoint_network, host_address, resolve_host
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput, build_topology, plan_hosts
+from ansible_collections.vdi.firewall.plugins.plugin_utils._addresses import endpoint_network, host_address, resolve_host
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import HostInput, build_topology, plan_hosts
 
 WHERE = "host 'vda1': vdi_firewall_address"
 

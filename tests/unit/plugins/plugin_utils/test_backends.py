@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.backends import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._backends import (
     BACKENDS,
     choose_backend,
     services_to_check,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 # requested, platform, has rules, services in use -> backend
 TABLE = [

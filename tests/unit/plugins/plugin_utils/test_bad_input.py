@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog, parse_port_value
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
-from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import host_inputs
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput, build_topology
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog, parse_port_value
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError, kind_of
+from ansible_collections.vdi.firewall.plugins.plugin_utils._inventory import host_inputs
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import HostInput, build_topology
 
 WHERE = "vdi_firewall_symbolic_ports['dynamic_rpc']"
 

@@ -9,13 +9,13 @@ import copy
 import pytest
 import yaml
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import (
     PRODUCTS,
     discover_products,
     load_catalog,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.features import feature_names
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._features import feature_names
 from tests.catalog_dirs import write_product
 
 INFRASTRUCTURE = {

@@ -20,9 +20,9 @@ try:
 except ImportError:  # pragma: no cover - libyaml is optional
     from yaml import SafeLoader as Loader  # type: ignore[assignment]
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PRODUCT_FILES, catalog_schemas
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.schema import errors
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import PRODUCT_FILES, catalog_schemas
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._schema import errors
 
 ROOT = Path(__file__).resolve().parents[4]
 CATALOG = ROOT / "vars" / "catalog"

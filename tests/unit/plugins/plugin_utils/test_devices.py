@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.devices import device_checks, is_device
+from ansible_collections.vdi.firewall.plugins.plugin_utils._devices import device_checks, is_device
 
 DEVICE = {"device": "fw1", "zones": [{"name": "users", "cidrs": ["198.51.100.0/24"]},
                                      {"name": "dmz", "cidrs": ["203.0.113.0/24"]}],

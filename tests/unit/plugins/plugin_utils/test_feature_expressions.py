@@ -8,15 +8,15 @@ import copy
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import build_catalog, load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.features import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import build_catalog, load_catalog
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._features import (
     feature_names,
     feature_on,
     feature_text,
     gated_off,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput, build_topology, plan_hosts
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import HostInput, build_topology, plan_hosts
 from tests.catalog_dirs import write_product
 
 FEATURES = {"a": {"default": True}, "b": {"default": False}, "c": {"default": False}}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parents[4]
 LOCK = ROOT / "vars" / "catalog" / "flow_ids.lock.yml"

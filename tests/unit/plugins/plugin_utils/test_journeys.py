@@ -11,9 +11,9 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PRODUCTS, build_catalog, load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.journeys import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import PRODUCTS, build_catalog, load_catalog
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._journeys import (
     BROKEN,
     COMPLETE,
     DESTINATION_END,
@@ -28,13 +28,13 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.journeys import (
     summarise_verified,
     verify_journeys,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import (
     HostInput,
     build_topology,
     deployment_flows,
     plan_hosts,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import plan_files, report_files
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import plan_files, report_files
 from tests.catalog_dirs import shipped_tables
 
 DOC = "003_test.txt"

@@ -9,9 +9,9 @@ import re
 import pytest
 
 from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import PortRange, ports_cover, ports_without
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._lint import (
     alternatives_between,
     lint_rules,
     normalise_tiers,

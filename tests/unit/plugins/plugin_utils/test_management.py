@@ -8,8 +8,8 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vdi.firewall.plugins.filter.management_entries import FilterModule
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.management import controller_address, management_entries
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._management import controller_address, management_entries
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ import os
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils import outputs
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils import _outputs as outputs
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._outputs import (
     cell,
     csv_text,
     file_name,
@@ -22,13 +22,13 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import (
     stale_files,
     write_outputs,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import (
     HostInput,
     build_topology,
     deployment_flows,
     plan_hosts,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import plan_files, report_files
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import plan_files, report_files
 
 NAMES = ["ctx-vda1", "../../../escaped-vda", "a/b", ".hidden", "..", "=1+2", "vda 1", "vdá", "100%", "ä/../x"]
 

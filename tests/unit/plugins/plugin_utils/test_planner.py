@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import build_catalog, load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import build_catalog, load_catalog
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import (
     HostInput,
     build_topology,
     deployment_flows,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput, build_topology, plan_hosts
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import HostInput, build_topology, plan_hosts
 
 ROOT = Path(__file__).resolve().parents[4]
 FIXTURE = ROOT / "tests" / "unit" / "fixtures" / "catalog" / "acme_desk"

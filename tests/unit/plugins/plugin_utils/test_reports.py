@@ -16,24 +16,25 @@ import zipfile
 import openpyxl
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils import change_request, reports
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.change_request import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports import change_request
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports import files as reports
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.change_request import (
     CHANGE_REQUEST_COLUMNS,
     change_request_rows,
     change_request_xlsx,
     merged_ports,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.diagram import diagram_dot, render_svg
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.html_report import render_html
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.diagram import diagram_dot, render_svg
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.html import render_html
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import (
     HostInput,
     build_topology,
     deployment_flows,
     plan_hosts,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import (
     REPORT_FILES,
     plan_fingerprint,
     report_files,

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.summaries import apply_summary
+from ansible_collections.vdi.firewall.plugins.plugin_utils._summaries import apply_summary
 
 HOSTVARS = {
     "lx1": {"__vdi_firewall_apply_chosen": {"name": "firewalld"},

@@ -10,20 +10,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import (
     load_catalog,
     reference_text,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.change_request import change_request_rows
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import planner_settings
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.change_request import change_request_rows
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._inventory import planner_settings
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import (
     HostInput,
     build_topology,
     deployment_flows,
     plan_hosts,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import FLOW_COLUMNS, flows_csv
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import FLOW_COLUMNS, flows_csv
 from tests.catalog_dirs import write_product
 
 ROOT = Path(__file__).resolve().parents[4]

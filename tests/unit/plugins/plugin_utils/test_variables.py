@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput, build_topology
-from ansible_collections.vdi.firewall.plugins.plugin_utils.variables import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import HostInput, build_topology
+from ansible_collections.vdi.firewall.plugins.plugin_utils._variables import (
     KNOWN_PREFIXES,
     known_variables,
     nearest,
@@ -69,11 +69,11 @@ def test_nearest_finds_nothing_for_unrelated_names():
 
 
 def test_the_report_lists_hosts_not_planned_with_their_typos():
-    from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (  # pylint: disable=import-outside-toplevel
+    from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import (  # pylint: disable=import-outside-toplevel
         deployment_flows,
         plan_hosts,
     )
-    from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import (  # pylint: disable=import-outside-toplevel
+    from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import (  # pylint: disable=import-outside-toplevel
         report_files,
     )
     topology = build_topology(load_catalog(), [

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput, build_topology, plan_hosts
-from ansible_collections.vdi.firewall.plugins.plugin_utils.verify import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import HostInput, build_topology, plan_hosts
+from ansible_collections.vdi.firewall.plugins.plugin_utils._verify import (
     all_probe_targets,
     flow_outcomes,
     probe_targets,

@@ -9,9 +9,9 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vdi.firewall.plugins.filter.host_platform import FilterModule as PlatformFilter
 from ansible_collections.vdi.firewall.plugins.filter.win_firewall_params import FilterModule as ParamsFilter
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.platforms import host_platform
-from ansible_collections.vdi.firewall.plugins.plugin_utils.windows import (
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._platforms import host_platform
+from ansible_collections.vdi.firewall.plugins.plugin_utils._windows import (
     DESCRIPTION_LIMIT,
     MANAGEMENT_RULE_NAME,
     win_firewall_params,

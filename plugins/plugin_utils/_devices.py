@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The zone devices of an inventory, and the journeys' check of each hop through them.
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 A device is a host whose platform is ``network`` (``ansible_network_os``), whose
 ``vdi_firewall_backend`` is ``network_acl``, or a Linux router with ``vdi_firewall_zone_firewall``.
 Its ACL entries come from acl.py, from the same deployment flows as the host plans; a journey hop
@@ -19,8 +21,8 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import (
     catalog_texts,
     normalise_options,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.inventory import plain
-from ansible_collections.vdi.firewall.plugins.plugin_utils.platforms import host_platform
+from ansible_collections.vdi.firewall.plugins.plugin_utils._inventory import plain
+from ansible_collections.vdi.firewall.plugins.plugin_utils._platforms import host_platform
 
 DEVICE_VARIABLES = {
     "network_os": "ansible_network_os",

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Host addresses and endpoint networks (parsed by module_utils._netvalues), and DNS names resolved.
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 - A host address is one address: ``192.0.2.5`` or ``192.0.2.5/32``. A network there
   (``192.0.2.0/24``) is an error, never silently its first address.
 - An endpoint is a network: ``198.51.100.0/24``, or a single address. Host bits set
@@ -23,7 +25,7 @@ from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
     is_address,
     network_sort_key,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 __all__ = ["endpoint_network", "host_address", "is_address", "resolve_host"]
 

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The backend registry: which role applies a host's rules, chosen from its platform.
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 Each backend declares the platforms it serves and how it is chosen when the inventory does not
 name one (``vdi_firewall_backend`` unset or ``auto``):
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one writer of the collection's output files, and the encodings that keep them safe.
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 - File names from host and device names are percent-encoded (reversibly), so that no name
   escapes the output directory or makes a folder: ``../x`` is ``%2E%2E%2Fx``.
 - Spreadsheet cells are text, always: a CSV cell that a spreadsheet would read as a formula
@@ -22,7 +24,7 @@ import shutil
 import tempfile
 from urllib.parse import unquote
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 # bytes of an encoded name; most file systems allow 255 for a whole file name, suffix included

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validation and normalisation of a host's rule list for the Linux backends (firewalld, nftables).
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 Pure Python, no Ansible imports: modules call it on the target, tests call it directly.
 """
 

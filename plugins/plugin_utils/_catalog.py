@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Load and validate the vendor port catalog shipped under the collection's vars/catalog/.
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 A product is a directory of data: every subdirectory of the catalog with a ``product.yml`` is one
 (nothing in the code lists them). Its files: ``product.yml`` (id, title, documents, symbolic
 ports, inventory group map, edge components, secure and not-secure port alternatives; ``shared:
@@ -37,10 +39,10 @@ from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
     parse_port_range,
     parse_ports,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.features import feature_names
-from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import SecureAlternative, secure_alternatives_index
-from ansible_collections.vdi.firewall.plugins.plugin_utils.schema import errors as schema_errors
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._features import feature_names
+from ansible_collections.vdi.firewall.plugins.plugin_utils._lint import SecureAlternative, secure_alternatives_index
+from ansible_collections.vdi.firewall.plugins.plugin_utils._schema import errors as schema_errors
 
 PROTOCOLS = ("tcp", "udp", "icmp", "icmpv6", "vrrp", "gre", "esp")
 PORTLESS_PROTOCOLS = frozenset(("icmp", "icmpv6", "vrrp", "gre", "esp"))

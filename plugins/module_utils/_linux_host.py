@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the Linux backends' modules read from the host itself, so that their roles need no facts.
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 - The controller's address for the management access: the first field of SSH_CLIENT in the
   module's environment (the value `ansible_facts.env.SSH_CLIENT` would hold), with the same
   fallbacks as the vdi.firewall.management_entries filter.
@@ -18,7 +20,7 @@ from typing import Any, Mapping
 
 from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import VdiFirewallError, parse_port
 from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import controller_address as _controller_address
-from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import RuleError
+from ansible_collections.vdi.firewall.plugins.module_utils._linux_rules import RuleError
 
 FALLBACKS = ("any", "none", "fail")
 ANY = ["0.0.0.0/0", "::/0"]

@@ -1,6 +1,9 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write the plan's files (per-host JSON, flows.csv, report.html, change requests) only when they differ."""
+"""Write the plan's files (per-host JSON, flows.csv, report.html, change requests) only when they differ.
+
+Internal to vdi.firewall, not a public interface: it may change in any release.
+"""
 
 from __future__ import annotations
 
@@ -13,20 +16,20 @@ from pathlib import Path
 
 import yaml
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import reference_label
-from ansible_collections.vdi.firewall.plugins.plugin_utils.change_request import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import reference_label
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.change_request import (
     change_request_csv,
     change_request_rows,
     change_request_xlsx,
     journey_rows,
     merged_ports,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.diagram import diagram_dot, render_svg
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.html_report import render_html
-from ansible_collections.vdi.firewall.plugins.plugin_utils.journeys import journeys_by_host, summarise_journeys
-from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import short_name, tier_of
-from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.diagram import diagram_dot, render_svg
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.html import render_html
+from ansible_collections.vdi.firewall.plugins.plugin_utils._journeys import journeys_by_host, summarise_journeys
+from ansible_collections.vdi.firewall.plugins.plugin_utils._lint import short_name, tier_of
+from ansible_collections.vdi.firewall.plugins.plugin_utils._outputs import (
     JsonCompact,
     JsonText,
     csv_text,
@@ -34,7 +37,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import (
     stale_files,
     write_outputs,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import summarise
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import summarise
 
 # Files of the reports; one that a run does not produce (openpyxl missing) is removed, never left stale.
 REPORT_FILES = ("report.html", "change_request.csv", "change_request.xlsx")
@@ -97,7 +100,7 @@ def _listing(items, limit: int) -> str:
 
 def collection_version() -> str:
     """The collection's version: galaxy.yml at the collection's root (a checkout), else MANIFEST.json (installed)."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     try:
         return str(yaml.safe_load((root / "galaxy.yml").read_text(encoding="utf-8"))["version"])
     except (OSError, yaml.YAMLError, KeyError, TypeError):

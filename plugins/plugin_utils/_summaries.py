@@ -1,6 +1,9 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The closing summary of vdi.firewall.apply: per backend, the hosts, those changed, the rules added and removed."""
+"""The closing summary of vdi.firewall.apply: per backend, the hosts, those changed, the rules added and removed.
+
+Internal to vdi.firewall, not a public interface: it may change in any release.
+"""
 
 from __future__ import annotations
 

@@ -1,15 +1,18 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Render the catalog (as returned by the catalog lookup) as a CSV or Markdown flow matrix."""
+"""Render the catalog (as returned by the catalog lookup) as a CSV or Markdown flow matrix.
+
+Internal to vdi.firewall, not a public interface: it may change in any release.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import reference_label
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.features import feature_text
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import reference_label
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._features import feature_text
 
 MATRIX_COLUMNS = (
     "product", "section", "source", "destination", "protocol", "ports", "description", "feature",

@@ -1,6 +1,9 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The deployment's components and flows as a Graphviz graph, drawn by `dot -Tsvg` on the controller."""
+"""The deployment's components and flows as a Graphviz graph, drawn by `dot -Tsvg` on the controller.
+
+Internal to vdi.firewall, not a public interface: it may change in any release.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ import re
 import shutil
 import subprocess
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import short_name
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._lint import short_name
 
 DOT_TIMEOUT = 120
 _LABEL_LIMIT = 40

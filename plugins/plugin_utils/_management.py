@@ -1,6 +1,9 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Management access that the Linux backends keep open: from explicit CIDRs or the SSH client."""
+"""Management access that the Linux backends keep open: from explicit CIDRs or the SSH client.
+
+Internal to vdi.firewall, not a public interface: it may change in any release.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
     parse_cidr,
     parse_port,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 __all__ = ["ANY", "FALLBACKS", "controller_address", "management_entries"]
 

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Features: combined feature expressions, and features that follow the inventory.
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 A flow's ``feature`` is a feature name or a combination of them: ``{all: [...]}`` (on when every
 expression is on), ``{any: [...]}`` (when one is) and ``{not: ...}`` (when it is off), nested at
 will. ``feature_on`` evaluates one, ``feature_names`` lists the names it uses.

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """User and administrator journeys: the paths a session depends on, and whether a plan lets them through.
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 A journey (``vars/journeys/<product>.yml``) is a list of hops written from the product's architecture,
 independently of the port catalog's flows: a hop is (from component, to component, protocol, ports,
 optional feature, references). ``check_journeys`` tests every journey of the deployment's products
@@ -79,7 +81,7 @@ try:
 except ImportError:  # pragma: no cover - exercised only without netaddr
     HAS_NETADDR = False
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import (
     PORTLESS_PROTOCOLS,
     PROTOCOLS,
     Catalog,
@@ -87,7 +89,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
     collection_path,
 )
 from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import parse_port_range, parse_ports
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 COMPLETE = "complete"
 BROKEN = "broken"

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Zone firewall of a Linux router: one owned table (inet vdi_firewall_zones) with a forward chain, pure Python.
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 The input is what vdi.firewall.device_acls works out for a device of platform ``nftables``: the
 device's zones (name, cidrs, interface) and the entries of its ACLs as plain data. Connection
 tracking replaces the return entries of stateless ACLs.
@@ -32,7 +34,7 @@ from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
     port_texts,
 )
 
-from ansible_collections.vdi.firewall.plugins.module_utils.nftables_ruleset import comment as _comment
+from ansible_collections.vdi.firewall.plugins.module_utils._nftables_ruleset import comment as _comment
 
 TABLE_FAMILY = "inet"
 TABLE_NAME = "vdi_firewall_zones"

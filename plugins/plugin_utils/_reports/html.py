@@ -1,6 +1,9 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The plan as one self-contained HTML page (inline CSS, JavaScript and SVG; nothing loaded from outside)."""
+"""The plan as one self-contained HTML page (inline CSS, JavaScript and SVG; nothing loaded from outside).
+
+Internal to vdi.firewall, not a public interface: it may change in any release.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import hashlib
 import re
 from html import escape
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.diagram import TIER_STYLES, WARNING_COLOUR
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.diagram import TIER_STYLES, WARNING_COLOUR
 
 WARNING_TITLES = {
     "open_to_any": "Open to any address",

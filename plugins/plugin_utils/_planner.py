@@ -1,6 +1,9 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Turn catalog x inventory into each host's least-privilege rules (pure Python, no Ansible)."""
+"""Turn catalog x inventory into each host's least-privilege rules (pure Python, no Ansible).
+
+Internal to vdi.firewall, not a public interface: it may change in any release.
+"""
 
 from __future__ import annotations
 
@@ -21,26 +24,26 @@ from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
     ports_cover,
     ports_without,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import (
     Catalog,
     Flow,
     reference_label,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.addresses import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._addresses import (
     endpoint_network,
     host_address,
     is_address,
     resolve_host,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
-from ansible_collections.vdi.firewall.plugins.plugin_utils.features import (
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError, kind_of
+from ansible_collections.vdi.firewall.plugins.plugin_utils._features import (
     feature_on,
     feature_text,
     features_by_presence,
     gated_off,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.variables import group_typos
-from ansible_collections.vdi.firewall.plugins.plugin_utils.lint import (
+from ansible_collections.vdi.firewall.plugins.plugin_utils._variables import group_typos
+from ansible_collections.vdi.firewall.plugins.plugin_utils._lint import (
     alternatives_between,
     count_warnings,
     lint_rules,

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """firewalld backend: rules as rich rules in two owned policies, planning, and a transactional apply.
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 Rendering and planning are pure. Applying goes through a small client interface
 (permanent/runtime reads, permanent writes, reload) so that it can be tested without firewalld;
 `FirewalldClient` in the module wraps firewalld's own Python API behind that interface.
@@ -13,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import Rule, RuleError
+from ansible_collections.vdi.firewall.plugins.module_utils._linux_rules import Rule, RuleError
 
 IN_POLICY = "vdi_firewall_in"
 OUT_POLICY = "vdi_firewall_out"

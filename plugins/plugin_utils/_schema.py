@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A small JSON Schema validator for the subset the catalog's schemas use (pure Python, no dependency).
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 Supported keywords: ``type`` (one or a list of object, array, string, integer, number, boolean,
 null), ``properties``, ``required``, ``additionalProperties`` (false or a schema),
 ``propertyNames``, ``items``, ``minItems``, ``maxItems``, ``uniqueItems``, ``enum``, ``const``, ``pattern``,
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError, kind_of
 
 _ANNOTATIONS = frozenset(("$schema", "$id", "title", "description", "$comment", "examples", "default", "$defs"))
 _KEYWORDS = frozenset((

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Least-privilege lint of planned rules, and the data it needs (pure Python, no Ansible).
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 Three findings, each a warning on the host's plan:
 - ``open_to_any`` / ``wide_source``: an inbound rule to an internal component admits every address
   (0.0.0.0/0, ::/0) or a very wide CIDR (more than a /16 of IPv4 or a /48 of IPv6);
@@ -16,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import parse_ports
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 EDGE = "edge"
 INTERNAL = "internal"

@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The collection's variable names, and what looks like a typo of one of them or of a group.
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 Nothing the inventory says is silently dropped: an unknown ``vdi_firewall_*`` variable is
 reported with the nearest known name, and a host in no VDI group is listed as not planned, with
 the groups that look like typos of known ones (``brokers``, ``VDA``, ``store-front``).

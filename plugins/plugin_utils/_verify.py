@@ -1,14 +1,17 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Probes that prove a host's required outbound flows pass, and the report of their results."""
+"""Probes that prove a host's required outbound flows pass, and the report of their results.
+
+Internal to vdi.firewall, not a public interface: it may change in any release.
+"""
 
 from __future__ import annotations
 
 import json
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import Catalog, load_catalog
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import csv_text
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import Catalog, load_catalog
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._outputs import csv_text
 
 # A flow whose port range is wider than this is not probed port by port (dynamic RPC ranges).
 MAX_PROBED_RANGE = 16

@@ -1,12 +1,15 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read the planner's inputs out of Ansible's task variables (groups and hostvars), once per run."""
+"""Read the planner's inputs out of Ansible's task variables (groups and hostvars), once per run.
+
+Internal to vdi.firewall, not a public interface: it may change in any release.
+"""
 
 from __future__ import annotations
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import PRODUCTS
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import HostInput, with_topology
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import PRODUCTS
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import HostInput, with_topology
 
 _TRUE = frozenset(("true", "yes", "on", "1", "y", "t"))
 _FALSE = frozenset(("false", "no", "off", "0", "n", "f", ""))

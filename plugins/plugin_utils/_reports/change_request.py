@@ -1,6 +1,9 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Change-request exports: one row per rule a firewall team enters, as CSV and XLSX (pure Python)."""
+"""Change-request exports: one row per rule a firewall team enters, as CSV and XLSX (pure Python).
+
+Internal to vdi.firewall, not a public interface: it may change in any release.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +23,8 @@ except ImportError:  # pragma: no cover - exercised only without openpyxl
     HAS_OPENPYXL = False
 
 from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import ports_text
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils.outputs import csv_text
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils._outputs import csv_text
 
 CHANGE_REQUEST_COLUMNS = ("change", "source", "source_hosts", "source_addresses", "destination", "destination_hosts",
                           "destination_addresses", "protocol", "ports", "flow_ids", "layer", "references",

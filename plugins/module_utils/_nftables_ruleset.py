@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """nftables backend: one owned table (inet vdi_firewall) rendered from a rule set, pure Python.
 
+Internal to vdi.firewall, not a public interface: it may change in any release.
+
 The rendered file replaces the table in one transaction and is also what persists it: the module
 writes it to disk and records, in a trailing comment, a digest of the table as the kernel lists it
 after loading, so that a later run can tell both whether the file and whether the live table are
@@ -13,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ansible_collections.vdi.firewall.plugins.module_utils.linux_rules import Rule
+from ansible_collections.vdi.firewall.plugins.module_utils._linux_rules import Rule
 
 TABLE_FAMILY = "inet"
 TABLE_NAME = "vdi_firewall"

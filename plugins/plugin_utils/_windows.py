@@ -1,13 +1,16 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Turn a host's planned rules into community.windows.win_firewall_rule parameters (pure Python)."""
+"""Turn a host's planned rules into community.windows.win_firewall_rule parameters (pure Python).
+
+Internal to vdi.firewall, not a public interface: it may change in any release.
+"""
 
 from __future__ import annotations
 
 import re
 
 from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import parse_cidr, parse_port_range
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError, kind_of
 
 # win_firewall_rule passes `protocol` to INetFwRule.Protocol through ConvertTo-ProtocolType, which
 # knows tcp, udp, icmpv4*, icmpv6* and IANA protocol numbers; "icmp" alone is an error there.

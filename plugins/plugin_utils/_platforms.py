@@ -1,12 +1,15 @@
 # Copyright (c) vdi.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tell a host's platform (windows, linux, network) from its inventory variables and facts."""
+"""Tell a host's platform (windows, linux, network) from its inventory variables and facts.
+
+Internal to vdi.firewall, not a public interface: it may change in any release.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.errors import VdiFirewallError, kind_of
+from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError, kind_of
 
 PLATFORMS = ("windows", "linux", "network", "appliance")
 WINDOWS_CONNECTIONS = frozenset(("winrm", "psrp", "ansible.builtin.winrm", "ansible.builtin.psrp"))
