@@ -42,8 +42,8 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.entries import (
     flow_rows,
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.permitted import parse_ios, same_permitted  # noqa: E402
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog  # noqa: E402
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (  # noqa: E402
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog  # noqa: E402
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import (  # noqa: E402
     HostInput,
     build_topology,
     deployment_flows,

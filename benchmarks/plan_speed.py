@@ -33,14 +33,14 @@ ROOT = Path(__file__).resolve().parents[1]
 COLLECTIONS = ROOT / ".build" / "collections"
 sys.path.insert(0, str(COLLECTIONS))
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils.catalog import load_catalog  # noqa: E402
-from ansible_collections.vdi.firewall.plugins.plugin_utils.planner import (  # noqa: E402
+from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog  # noqa: E402
+from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import (  # noqa: E402
     HostInput,
     build_topology,
     plan_hosts,
     summarise,
 )
-from ansible_collections.vdi.firewall.plugins.plugin_utils.reports import plan_files  # noqa: E402
+from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import plan_files  # noqa: E402
 
 SIZES = "500,1000,2000,5000,10000"
 ROLES = (("broker", 4), ("storefront", 4), ("gateway", 4), ("license_server", 2), ("sql", 2), ("director", 2),
