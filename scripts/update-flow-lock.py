@@ -53,8 +53,8 @@ def write_lock(lock: dict, path: Path = LOCK) -> None:
     lines.append("retired:" + ("" if retired else " {}"))
     for item, entry in retired.items():
         lines.append(f"  {item}:")
-        lines.extend(f"    {line}" for line in yaml.safe_dump(entry, sort_keys=False, width=100,
-                                                            allow_unicode=True).splitlines())
+        dumped = yaml.safe_dump(entry, sort_keys=False, width=100, allow_unicode=True)
+        lines.extend(f"    {line}" for line in dumped.splitlines())
     path.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -44,6 +44,7 @@ _value:
 
 from ansible.utils.display import Display
 
+
 def deprecation_message(old: str, new: str) -> str:
     """The warning for a variable that was renamed."""
     return f"The variable {old} is deprecated: set {new} instead (while {old} is set, its value is used)"
