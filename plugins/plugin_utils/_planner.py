@@ -118,7 +118,7 @@ class Topology:
 
     def flow_index(self) -> tuple[dict, dict]:
         """Flows of the deployment's products by destination and by source component."""
-        if not self._index_cache:
+        if "index" not in self._index_cache:
             by_destination: dict[str, list[Flow]] = {}
             by_source: dict[str, list[Flow]] = {}
             for flow in self.catalog.flows:

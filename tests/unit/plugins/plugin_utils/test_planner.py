@@ -123,6 +123,15 @@ def test_peer_of_the_same_component_excludes_the_host_itself(catalog):
     assert not [item for item in sf1["unresolved"] if item["flow"] == "f_sf_sf"]
 
 
+def test_the_topology_caches_are_independent_of_the_order_they_are_asked_in(catalog):
+    fresh = plan_hosts(build_topology(catalog, hosts_site()))
+    topology = build_topology(catalog, hosts_site())
+    assert topology.flows_by_id()["f_ica"].destination == "citrix_vda"
+    assert topology.flow_destinations()["f_ica"] == "citrix_vda"
+    assert "citrix_vda" in topology.peer_sources()
+    assert plan_hosts(topology) == fresh
+
+
 def test_loopback_flows_are_never_rules(catalog):
     topology = build_topology(catalog, hosts_site(), endpoints={"user_device": ["192.168.0.0/24"]})
     vda = plan_host(topology, "vda1")
