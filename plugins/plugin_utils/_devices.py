@@ -93,7 +93,7 @@ def device_plan(task_vars: dict, topology, flow_rows: list[dict]) -> dict:
     }
 
 
-def _ports(text: str):
+def _ports(text: str) -> tuple[int, int] | None:
     text = str(text or "").strip()
     if not text or text == "any":
         return None
@@ -149,10 +149,14 @@ class _Device:
 
     def check(self, hop: dict) -> list[dict]:
         """The hop's gaps on this device: [{device, ports, addresses}] (empty when it passes or does not cross)."""
-        ports = []
+        ports: list[int | None] = []
         for text in hop.get("ports") or []:
-            start, end = _ports(text) or (None, None)
-            ports.extend(range(start, end + 1) if start is not None and end - start < 64 else [start])
+            port_range = _ports(text)
+            if port_range is None:
+                ports.append(None)  # any port
+                continue
+            start, end = port_range
+            ports.extend(range(start, end + 1) if end - start < 64 else [start])
         missing = []
         for source_text in hop.get("source_addresses") or []:
             source = parse_network(source_text, "hop source")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import replace
+from typing import Any
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.inputs import (
     device_addresses,
@@ -105,7 +106,7 @@ def _families(addresses) -> dict[int, tuple[str, ...]]:
     return {version: tuple(cidrs) for version, cidrs in by_version.items()}
 
 
-def _return_rule(rule: Rule) -> Rule | None:
+def _return_rule(rule: Rule) -> Rule:
     """The return traffic of a forward rule on a stateless ACL (see docs/network.md, return traffic)."""
     back = replace(rule, kind="return", sources=rule.destinations, destinations=rule.sources,
                    source_ports=rule.destination_ports, destination_ports=(), flows=set(rule.flows),
@@ -188,12 +189,14 @@ def _merge(rules: list[Rule], dimension: str) -> list[Rule]:
         if len(members) == 1:
             merged.append(members[0])
             continue
+        # the merged dimension's union: one of sources, destinations, source_ports, destination_ports
+        union: dict[str, Any] = {dimension: _union(dimension, [getattr(member, dimension) for member in members])}
         merged.append(replace(
             members[0],
             flows=set().union(*(member.flows for member in members)),
             source_labels=frozenset().union(*(member.source_labels for member in members)),
             destination_labels=frozenset().union(*(member.destination_labels for member in members)),
-            **{dimension: _union(dimension, [getattr(member, dimension) for member in members])},
+            **union,
         ))
     return merged
 

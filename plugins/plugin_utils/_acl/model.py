@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from typing import Any
 
 try:
     from netaddr import IPSet
@@ -56,7 +57,7 @@ class Zone:
     interface: str | None = None
     direction: str | None = "in"
     description: str = ""
-    addresses: object = None  # IPSet
+    addresses: Any = None  # a netaddr IPSet (netaddr has no type hints)
     afis: tuple[str, ...] = ()  # address families the zone has CIDRs of
 
 
@@ -102,8 +103,8 @@ class FlowRow:
 
     flow_id: str
     protocol: str
-    sources: object  # IPSet
-    destinations: object  # IPSet
+    sources: Any  # a netaddr IPSet (netaddr has no type hints)
+    destinations: Any  # a netaddr IPSet
     ports: list
     source_component: str = ""
     destination_component: str = ""
