@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.vdi.firewall.plugins.module_utils._device_acls_argspec import DEVICE_ACLS_ARGUMENT_SPEC
@@ -14,6 +13,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import (
     catalog_texts,
     normalise_options,
 )
+from ansible_collections.vdi.firewall.plugins.plugin_utils._action_base import VdiActionBase
 from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
 from ansible_collections.vdi.firewall.plugins.plugin_utils._devices import PLAN_FLOW_KEYS, device_input, is_device
 from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
@@ -53,58 +53,52 @@ def _planned(catalog, task_vars: dict, args: dict) -> tuple[list[dict], dict]:
     return rows, hosts
 
 
-class ActionModule(ActionBase):
+class ActionModule(VdiActionBase):
     """Work out the ACLs of the play's network devices from the whole inventory, in one pass."""
 
     TRANSFERS_FILES = False
     _requires_connection = False
+    ARGUMENT_SPEC = DEVICE_ACLS_ARGUMENT_SPEC
+    ERRORS = (VdiFirewallError, OSError)
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super().run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(argument_spec=DEVICE_ACLS_ARGUMENT_SPEC)
-
+    def act(self, result, args, task_vars):
         hostvars = task_vars.get("hostvars") or {}
-        try:
-            names = args.get("devices")
-            if not names:
-                # hosts and devices share a play (one inventory of both): only the devices get ACLs
-                names = [name for name in task_vars.get("ansible_play_hosts_all") or []
-                         if name in hostvars and is_device(hostvars[name], name)]
-            unknown = [name for name in names if name not in hostvars]
-            if unknown:
-                raise VdiFirewallError(f"device '{unknown[0]}' is not in the inventory")
-            options = normalise_options(
-                return_traffic=args["return_traffic"],
-                log_deny=args["log_deny"],
-                afis=args["afis"],
-                icmpv6_essential=args["icmpv6_essential"],
-                icmp_essential=args["icmp_essential"],
-                management_host_ports=args.get("management_host_ports"),
-                management_device_ports=args.get("management_device_ports"),
-            )
-            catalog = load_catalog(args.get("catalog_dir"))
-            if args.get("plan"):
-                rows, hosts = _plan_input(args["plan"])  # the one plan of vdi.firewall.plan_rules
-            else:
-                rows, hosts = _planned(catalog, task_vars, args)
-            references, descriptions = catalog_texts(catalog)
-            devices = build_device_acls(
-                [device_input(name, hostvars[name]) for name in names],
-                rows, hosts, options, references, descriptions,
-            )
-            changes = {"written": [], "removed": []}
-            if args.get("output_dir"):
-                files = acl_files(devices)
-                inventory_hosts = set((task_vars.get("groups") or {}).get("all", ())) | set(hostvars)
-                changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode,
-                                      remove=_stale(args["output_dir"], inventory_hosts))
-        except (VdiFirewallError, OSError) as exc:
-            result.update(failed=True, msg=f"vdi.firewall.device_acls: {exc}")
-            return result
+        names = args.get("devices")
+        if not names:
+            # hosts and devices share a play (one inventory of both): only the devices get ACLs
+            names = [name for name in task_vars.get("ansible_play_hosts_all") or []
+                     if name in hostvars and is_device(hostvars[name], name)]
+        unknown = [name for name in names if name not in hostvars]
+        if unknown:
+            raise VdiFirewallError(f"device '{unknown[0]}' is not in the inventory")
+        options = normalise_options(
+            return_traffic=args["return_traffic"],
+            log_deny=args["log_deny"],
+            afis=args["afis"],
+            icmpv6_essential=args["icmpv6_essential"],
+            icmp_essential=args["icmp_essential"],
+            management_host_ports=args.get("management_host_ports"),
+            management_device_ports=args.get("management_device_ports"),
+        )
+        catalog = load_catalog(args.get("catalog_dir"))
+        if args.get("plan"):
+            rows, hosts = _plan_input(args["plan"])  # the one plan of vdi.firewall.plan_rules
+        else:
+            rows, hosts = _planned(catalog, task_vars, args)
+        references, descriptions = catalog_texts(catalog)
+        devices = build_device_acls(
+            [device_input(name, hostvars[name]) for name in names],
+            rows, hosts, options, references, descriptions,
+        )
+        changes: dict[str, list[str]] = {"written": [], "removed": []}
+        if args.get("output_dir"):
+            files = acl_files(devices)
+            inventory_hosts = set((task_vars.get("groups") or {}).get("all", ())) | set(hostvars)
+            changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode,
+                                  remove=_stale(args["output_dir"], inventory_hosts))
         warnings = [warning for device in devices.values() for warning in device["warnings"]]
         for warning in warnings:
-            display.warning(f"vdi.firewall.device_acls: {warning}")
+            display.warning(f"{self.plugin_name}: {warning}")
         result.update(
             changed=bool(changes["written"] or changes["removed"]),
             devices=devices,
