@@ -196,16 +196,8 @@ def _devices(devices: dict[str, dict] | None) -> list[dict]:
     return result
 
 
-def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journeys: list[dict] | None = None,
-                 generated: str | None = None, devices: dict[str, dict] | None = None) -> dict:
-    """Everything the HTML report and the change-request exports show, as plain data.
-
-    generated: when the plan is written (written_at), shown on the page and in the workbook; devices: the
-    zone devices' ACLs (devices.device_results), shown with their zones and entries."""
-    catalog = topology.catalog
-    names = {component: topology.component_name(component) for component in catalog.components}
-    flow_ids = sorted({row["flow_id"] for row in flow_rows})
-    references = _reference_texts(topology, flow_ids)
+def _grouped_warnings(plans: dict[str, dict]) -> tuple[dict[str, set], list[dict], list[dict]]:
+    """The warning codes of each flow, and the plans' warnings and unresolved peers grouped over hosts."""
     warning_codes: dict[str, set] = {}
     grouped_warnings: dict[tuple, dict] = {}
     grouped_unresolved: dict[tuple, dict] = {}
@@ -220,7 +212,13 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
         for entry in plan["unresolved"]:
             key = (entry["flow"], entry["direction"], entry["peer"])
             grouped_unresolved.setdefault(key, dict(entry, hosts=[]))["hosts"].append(host)
+    return (warning_codes,
+            sorted(grouped_warnings.values(), key=lambda item: (item["code"], item["rule"], item["message"])),
+            sorted(grouped_unresolved.values(), key=lambda item: (item["flow"], item["direction"])))
 
+
+def _components(topology, plans: dict[str, dict], flow_rows: list[dict], names: dict[str, str]) -> list[dict]:
+    """The components the flows and the plans use, by name: their tier, hosts and addresses."""
     used_components = {row["source"] for row in flow_rows} | {row["destination"] for row in flow_rows}
     used_components |= {component for plan in plans.values() for component in plan["components"]}
     components = []
@@ -233,6 +231,12 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
             "hosts": hosts,
             "addresses": list(topology.peer_cidrs(component)),
         })
+    return components
+
+
+def _flows(topology, flow_rows: list[dict], names: dict[str, str], references: dict[str, tuple[str, str, str]],
+           warning_codes: dict[str, set]) -> list[dict]:
+    """The flow rows with their ends' names and details, their reference and their warnings' codes."""
 
     def detail(component: str) -> str:
         hosts = topology.component_hosts.get(component, ())
@@ -248,7 +252,11 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
                           source_detail=detail(row["source"]), destination_detail=detail(row["destination"]),
                           reference=short, reference_files=files,
                           warnings=sorted(warning_codes.get(row["flow_id"], ()))))
+    return flows
 
+
+def _diagram_edges(flow_rows: list[dict], names: dict[str, str], warning_codes: dict[str, set]) -> list[dict]:
+    """One edge of the diagram per source and destination, labelled with its protocols and ports."""
     edges: dict[tuple[str, str], dict] = {}
     for row in flow_rows:
         edge = edges.setdefault((row["source"], row["destination"]), {"protocols": {}, "flows": set(), "warning": False})
@@ -260,13 +268,15 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
         label = " · ".join(f"{protocol} {merged_ports(ports)}".strip() for protocol, ports in sorted(edge["protocols"].items()))
         diagram_edges.append({"source": source, "destination": destination, "label": label, "warning": edge["warning"],
                               "tooltip": f"{names[source]} -> {names[destination]}: {label}\nflows {' '.join(sorted(edge['flows']))}"})
+    return diagram_edges
 
+
+def _host_groups(plans: dict[str, dict], names: dict[str, str], compact: JsonCompact) -> list[dict]:
+    """The hosts grouped by the plan they share (components, rules, unresolved peers, warnings)."""
     host_groups: dict[str, dict] = {}
-    compact = JsonCompact()  # the hosts share their rules: each is encoded once
     for host, plan in plans.items():
         content = {key: plan.get(key, []) for key in ("components", "rules", "unresolved", "warnings", "omitted_plaintext")}
-        key = compact(content)
-        group = host_groups.setdefault(key, {
+        group = host_groups.setdefault(compact(content), {
             "hosts": [], "components": plan["components"],
             "component_names": [names[component] for component in plan["components"]],
             "rules": plan["rules"], "unresolved": plan["unresolved"], "warnings": plan.get("warnings", []),
@@ -275,8 +285,40 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
         group["hosts"].append({"name": host, "addresses": plan["addresses"]})
     for group in host_groups.values():
         group["hosts"].sort(key=lambda item: item["name"])
+    return sorted(host_groups.values(), key=lambda item: (item["component_names"], item["hosts"][0]["name"]))
 
+
+def _settings(topology, flow_ids: list[str]) -> dict:
+    """The settings the plan was made with, and the symbolic ports its flows use."""
+    catalog = topology.catalog
     symbolic = sorted({name for flow_id in flow_ids for name in topology.flows_by_id()[flow_id].symbolic_ports})
+    return {
+        "secure_only": topology.secure_only,
+        "supplements": getattr(topology, "supplements", True),
+        "tiers": dict(topology.tiers),
+        "symbolic_ports": [{
+            "name": name,
+            "value": str(topology.symbolic_ports.get(name, catalog.symbolic_ports[name]["default"])),
+            "default": str(catalog.symbolic_ports[name]["default"]),
+            "description": catalog.symbolic_ports[name].get("description", ""),
+        } for name in symbolic],
+    }
+
+
+def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journeys: list[dict] | None = None,
+                 generated: str | None = None, devices: dict[str, dict] | None = None) -> dict:
+    """Everything the HTML report and the change-request exports show, as plain data.
+
+    generated: when the plan is written (written_at), shown on the page and in the workbook; devices: the
+    zone devices' ACLs (devices.device_results), shown with their zones and entries."""
+    catalog = topology.catalog
+    names = {component: topology.component_name(component) for component in catalog.components}
+    flow_ids = sorted({row["flow_id"] for row in flow_rows})
+    references = _reference_texts(topology, flow_ids)
+    warning_codes, warnings, unresolved = _grouped_warnings(plans)
+    components = _components(topology, plans, flow_rows, names)
+    compact = JsonCompact()  # the hosts share their rules: each is encoded once
+    host_groups = _host_groups(plans, names, compact)
     documents, public_references = _sources(topology, flow_ids)
     rows = change_request_rows(flow_rows, names, {flow: text for flow, (text, _short, _files) in references.items()},
                                {flow: sorted(codes) for flow, codes in warning_codes.items()})
@@ -287,26 +329,16 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
         "products": [catalog.products[product]["title"] for product in topology.products if product in catalog.products],
         "fingerprint": plan_fingerprint(plans, compact),
         "summary": summarise(plans),
-        "settings": {
-            "secure_only": topology.secure_only,
-            "supplements": getattr(topology, "supplements", True),
-            "tiers": dict(topology.tiers),
-            "symbolic_ports": [{
-                "name": name,
-                "value": str(topology.symbolic_ports.get(name, catalog.symbolic_ports[name]["default"])),
-                "default": str(catalog.symbolic_ports[name]["default"]),
-                "description": catalog.symbolic_ports[name].get("description", ""),
-            } for name in symbolic],
-        },
+        "settings": _settings(topology, flow_ids),
         "components": components,
-        "flows": flows,
-        "warnings": sorted(grouped_warnings.values(), key=lambda item: (item["code"], item["rule"], item["message"])),
-        "unresolved": sorted(grouped_unresolved.values(), key=lambda item: (item["flow"], item["direction"])),
+        "flows": _flows(topology, flow_rows, names, references, warning_codes),
+        "warnings": warnings,
+        "unresolved": unresolved,
         # inventory hosts in no VDI group, with the groups that look like typos of known ones
         # (a zone device is in no VDI group by design: it is listed with the devices)
         "not_planned": [item for item in getattr(topology, "not_planned", ()) if item["host"] not in (devices or {})],
         "devices": _devices(devices),
-        "host_groups": sorted(host_groups.values(), key=lambda item: (item["component_names"], item["hosts"][0]["name"])),
+        "host_groups": host_groups,
         "documents": documents,
         "public_references": public_references,
         "change_request": rows,
@@ -314,7 +346,8 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
                                       for hop in item["hops"]]) for item in journeys or ()],
         "journeys_checked": journeys is not None,
         "journey_summary": summarise_journeys(journeys or []),
-        "diagram": {"nodes": components, "edges": diagram_edges, "svg": None, "notice": None},
+        "diagram": {"nodes": components, "edges": _diagram_edges(flow_rows, names, warning_codes), "svg": None,
+                    "notice": None},
         "exports": [],
     }
 
