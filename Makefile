@@ -59,8 +59,10 @@ molecule: setup
 unit: setup
 	scripts/without-container-runtimes.sh $(PY) -m pytest -q tests
 
+## ruff, mypy on plugins/ (mypy.ini) and ansible-lint's production profile.
 lint: setup
 	ruff check .
+	mypy
 	ansible-lint --profile production --offline
 
 sanity: setup

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 try:
-    from netaddr import IPSet
+    from netaddr import IPSet  # pylint: disable=unused-import  # entries.py takes it from here, with HAS_NETADDR
 
     HAS_NETADDR = True
 except ImportError:  # pragma: no cover - exercised only without netaddr
