@@ -46,7 +46,7 @@ def _plan_input(plan) -> tuple[list[dict], dict]:
 def _planned(catalog, task_vars: dict, args: dict) -> tuple[list[dict], dict]:
     """Used alone (no plan): plan the deployment here, with the settings plan_rules reads."""
     hostvars = task_vars.get("hostvars") or {}
-    topology = build_topology(catalog, host_inputs(task_vars), **planner_settings(task_vars, args))
+    topology = build_topology(catalog, host_inputs(task_vars, catalog.products), **planner_settings(task_vars, args))
     rows = deployment_flows(topology, plan_hosts(topology))
     hosts = {host: {"addresses": list(addresses), "platform": host_platform(hostvars[host], host)}
              for host, addresses in topology.host_addresses.items()}

@@ -69,7 +69,7 @@ class ActionModule(VdiActionBase):
         strict = strict_setting(task_vars, args)
         catalog = load_catalog(args.get("catalog_dir"))
         settings = planner_settings(task_vars, args)
-        topology = build_topology(catalog, host_inputs(task_vars), **settings)
+        topology = build_topology(catalog, host_inputs(task_vars, catalog.products), **settings)
         journeys_on = journeys_setting(task_vars, args)
         if "output_dir" in self._task.args and not args.get("output_dir"):
             raise VdiFirewallError("output_dir (vdi_firewall_output_dir) is empty: give a directory to write to")

@@ -101,16 +101,21 @@ class _ReadHostvars(dict):
     """hostvars already read (see read_hostvars)."""
 
 
-def host_inputs(task_vars: dict) -> list[HostInput]:
-    """One HostInput per inventory host, read from hostvars."""
+def host_inputs(task_vars: dict, products=None) -> list[HostInput]:
+    """One HostInput per inventory host, read from hostvars.
+
+    products: the products of the catalog the run plans with (an AWX survey's product must be one of
+    them); default: the collection's own catalog's.
+    """
+    known = tuple(sorted(products)) if products is not None else PRODUCTS
     groups = task_vars.get("groups") or {}
     hostvars = task_vars.get("hostvars") or {}
     memberships = host_groups(groups)
     # from an AWX survey: the product of hosts that set none, features over every host's
     survey_product = survey_answer(task_vars, "vdi_firewall_survey_product")
-    if survey_product is not None and survey_product not in PRODUCTS:
+    if survey_product is not None and survey_product not in known:
         raise VdiFirewallError(
-            f"vdi_firewall_survey_product {survey_product!r} is not one of {', '.join(PRODUCTS)}")
+            f"vdi_firewall_survey_product {survey_product!r} is not one of {', '.join(known)}")
     survey_features = survey_answer(task_vars, "vdi_firewall_survey_features")
     inputs = []
     for host in groups.get("all", []):
