@@ -40,7 +40,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.model import (
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import PortRange, parse_port_value
 from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
-from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import merge_ports
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import merge_ports
 
 # management ports of a host per platform (plugin_utils/_platforms.py); unknown: all of them
 HOST_MANAGEMENT_PORTS = {"windows": (5985, 5986), "linux": (22,), "network": (22,), "appliance": (22, 443),

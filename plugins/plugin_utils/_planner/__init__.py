@@ -17,7 +17,6 @@ This package exports what the rest of the collection uses.
 
 from __future__ import annotations
 
-from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import merge_ports
 from ansible_collections.vdi.firewall.plugins.plugin_utils._planner.model import HostInput, Topology, merge_cidrs
 from ansible_collections.vdi.firewall.plugins.plugin_utils._planner.plan import (
     deployment_flows,
@@ -40,7 +39,6 @@ __all__ = [
     "deployment_topology",
     "feature_notices",
     "merge_cidrs",
-    "merge_ports",
     "plan_host",
     "plan_hosts",
     "summarise",
