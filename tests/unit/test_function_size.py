@@ -10,6 +10,7 @@ reason it stays long.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,8 +41,9 @@ def long_functions(source: str, limit: int = LIMIT) -> list[tuple[str, int]]:
     return found
 
 
+@lru_cache(maxsize=1)
 def _plugin_functions() -> dict[str, int]:
-    """'path:qualified name' -> lines, for every function over LIMIT lines under plugins/."""
+    """'path:qualified name' -> lines, for every function over LIMIT lines under plugins/ (read once per run)."""
     result = {}
     for path in sorted((ROOT / "plugins").rglob("*.py")):
         relative = path.relative_to(ROOT).as_posix()
