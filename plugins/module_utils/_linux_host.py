@@ -18,7 +18,7 @@ from __future__ import annotations
 import shlex
 from typing import Any, Mapping
 
-from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import VdiFirewallError, parse_port
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import errors_as, parse_port
 from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import controller_address as _controller_address
 from ansible_collections.vdi.firewall.plugins.module_utils._linux_rules import RuleError
 
@@ -33,10 +33,8 @@ UNIT_PROPERTIES = ("Id", "LoadState", "ActiveState", "UnitFileState", "ExecStart
 
 def controller_address(ssh_client: Any) -> str | None:
     """The controller's address as /32 or /128 from SSH_CLIENT ('ADDRESS CLIENT_PORT SERVER_PORT')."""
-    try:
+    with errors_as(RuleError):
         return _controller_address(ssh_client)
-    except VdiFirewallError as exc:
-        raise RuleError(str(exc)) from None
 
 
 def controller_management(spec: Mapping[str, Any] | None, environ: Mapping[str, str]) -> list[dict]:
@@ -56,10 +54,8 @@ def controller_management(spec: Mapping[str, Any] | None, environ: Mapping[str, 
     port = spec.get("port")
     if isinstance(port, bool) or not isinstance(port, int):
         raise RuleError(f"management_controller: 'port' {port!r} is not a port number (1-65535)")
-    try:
+    with errors_as(RuleError):
         port = parse_port(port, "management_controller: 'port'")
-    except VdiFirewallError as exc:
-        raise RuleError(str(exc)) from None
     address = controller_address(environ.get("SSH_CLIENT"))
     if address:
         addresses = [address]

@@ -10,13 +10,13 @@ Pure Python, no Ansible imports: modules call it on the target, tests call it di
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
     VdiFirewallError,
     collapse_networks,
+    errors_as,
     parse_port_range,
     port_texts,
 )
@@ -32,17 +32,6 @@ FAMILY_ONLY = {"icmp": 4, "icmpv6": 6}
 
 class RuleError(VdiFirewallError, ValueError):
     """A rule or management entry that cannot be applied; the message names the entry and the key."""
-
-
-@contextmanager
-def _as_rule_error() -> Iterator[None]:
-    """The ports-and-addresses library's errors as RuleError, which the modules report."""
-    try:
-        yield
-    except RuleError:
-        raise
-    except VdiFirewallError as exc:
-        raise RuleError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -76,13 +65,13 @@ class Rule:
 
 def merge_ports(values: Iterable[Any], where: str) -> tuple[str, ...]:
     """Ports and ranges merged where they overlap or touch, sorted: ('80', '443', '1000-2000')."""
-    with _as_rule_error():
+    with errors_as(RuleError):
         return port_texts(parse_port_range(value, where) for value in values)
 
 
 def split_addresses(values: Iterable[Any], where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Addresses and CIDRs collapsed per family: (('10.0.0.0/23',), ('fd00::/64',))."""
-    with _as_rule_error():
+    with errors_as(RuleError):
         return collapse_networks(values, where)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Union
 
@@ -35,6 +36,17 @@ _RANGE = re.compile(r"^(\d{1,5})-(\d{1,5})$")
 _NUMBER = re.compile(r"^\d{1,5}$")
 
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+
+@contextmanager
+def errors_as(error_type: type[VdiFirewallError]) -> Iterator[None]:
+    """Raise the library's errors as `error_type` (a module's own subclass, which it reports)."""
+    try:
+        yield
+    except error_type:
+        raise
+    except VdiFirewallError as exc:
+        raise error_type(str(exc)) from None
 
 
 # --- ports --------------------------------------------------------------------------------------

@@ -23,17 +23,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import (
     VdiFirewallError,
+    errors_as,
     parse_cidr,
     parse_ports,
     port_texts,
 )
-
 from ansible_collections.vdi.firewall.plugins.module_utils._nftables_ruleset import comment as _comment
 
 TABLE_FAMILY = "inet"
@@ -61,17 +59,6 @@ LOG_PREFIX_MAX = 127
 
 class ZoneError(VdiFirewallError, ValueError):
     """A zone or entry that cannot be rendered; the message names it."""
-
-
-@contextmanager
-def _as_zone_error() -> Iterator[None]:
-    """The ports-and-addresses library's errors as ZoneError, which the module reports."""
-    try:
-        yield
-    except ZoneError:
-        raise
-    except VdiFirewallError as exc:
-        raise ZoneError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -122,7 +109,7 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def _network(value, where: str) -> str:
-    with _as_zone_error():
+    with errors_as(ZoneError):
         return parse_cidr(value, where)
 
 
@@ -179,7 +166,7 @@ def _check_zones(zones: list[Zone]) -> None:
 def _ports(value, where: str) -> tuple[str, ...]:
     if value in (None, "", []):
         return ()
-    with _as_zone_error():
+    with errors_as(ZoneError):
         return port_texts(parse_ports(value, where))
 
 
