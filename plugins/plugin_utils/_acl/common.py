@@ -107,6 +107,28 @@ def ports_text(ports) -> str:
     return f"{ports.start}-{ports.end}" if ports.start != ports.end else str(ports.start)
 
 
+def _port_words(ports) -> str:
+    return f" eq {ports.start}" if ports.start == ports.end else f" range {ports.start} {ports.end}"
+
+
+def ace_words(ace: Ace, protocol_name: str, address_text, icmp_types: dict, log_deny: bool) -> str:
+    """The words of an ACE as the Cisco-style platforms write it (IOS, NX-OS, EOS): grant, protocol,
+    source [ports], destination [ports], ICMP types, established, log; each platform names the
+    protocol, writes the addresses and the ICMP types its own way (address_text, icmp_types)."""
+    words = [ace.grant, protocol_name, address_text(ace.source)]
+    if ace.source_ports:
+        words[-1] += _port_words(ace.source_ports)
+    words.append(address_text(ace.destination))
+    if ace.destination_ports:
+        words[-1] += _port_words(ace.destination_ports)
+    words += [icmp_types[name] for name in ace.icmp_types]
+    if ace.rule.established:
+        words.append("established")
+    if ace.rule.kind == "deny" and log_deny:
+        words.append("log")
+    return " ".join(words)
+
+
 def number(aces: list[Ace], remarks: str, references: dict) -> list:
     """Sequence numbers for the ACEs (by 10) and the remarks before each rule's first ACE.
 

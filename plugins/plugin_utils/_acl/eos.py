@@ -10,7 +10,7 @@ text carries numbers.
 
 from __future__ import annotations
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.common import network
+from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.common import ace_words, network
 from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.model import Ace
 from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.ports import eos_renames
 
@@ -78,24 +78,9 @@ def _address_text(operand: str) -> str:
     return f"host {net.network_address}" if net.prefixlen == net.max_prefixlen else str(net)
 
 
-def _port_text(ports) -> str:
-    return f" eq {ports.start}" if ports.start == ports.end else f" range {ports.start} {ports.end}"
-
-
 def ace_text(afi: str, ace: Ace, options) -> str:
-    rule = ace.rule
-    words = [ace.grant, protocol(afi, rule.protocol), _address_text(ace.source)]
-    if ace.source_ports:
-        words[-1] += _port_text(ace.source_ports)
-    words.append(_address_text(ace.destination))
-    if ace.destination_ports:
-        words[-1] += _port_text(ace.destination_ports)
-    words += [_TYPES[name] for name in ace.icmp_types]
-    if rule.established:
-        words.append("established")
-    if rule.kind == "deny" and options.log_deny:
-        words.append("log")
-    return f"   {ace.sequence} {' '.join(words)}"
+    words = ace_words(ace, protocol(afi, ace.rule.protocol), _address_text, _TYPES, options.log_deny)
+    return f"   {ace.sequence} {words}"
 
 
 def text(acls: list, groups, interfaces: list, options) -> list[str]:

@@ -10,7 +10,7 @@ IOS shows it: entries indented under their ACL, an IPv6 entry's sequence first.
 
 from __future__ import annotations
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.common import is_cidr, network
+from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.common import ace_words, is_cidr, network
 from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.ports import ios_renames
 from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.model import Ace
 
@@ -94,24 +94,8 @@ def _address_text(operand: str) -> str:
     return f"{net.network_address} {net.hostmask}" if net.version == 4 else str(net)
 
 
-def _port_text(ports) -> str:
-    return f" eq {ports.start}" if ports.start == ports.end else f" range {ports.start} {ports.end}"
-
-
 def ace_text(afi: str, ace: Ace, options) -> str:
-    rule = ace.rule
-    words = [ace.grant, protocol(afi, rule.protocol), _address_text(ace.source)]
-    if ace.source_ports:
-        words[-1] += _port_text(ace.source_ports)
-    words.append(_address_text(ace.destination))
-    if ace.destination_ports:
-        words[-1] += _port_text(ace.destination_ports)
-    words += [_TYPES[name] for name in ace.icmp_types]
-    if rule.established:
-        words.append("established")
-    if rule.kind == "deny" and options.log_deny:
-        words.append("log")
-    body = " ".join(words)
+    body = ace_words(ace, protocol(afi, ace.rule.protocol), _address_text, _TYPES, options.log_deny)
     return f" {ace.sequence} {body}" if afi == "ipv4" else f" sequence {ace.sequence} {body}"
 
 

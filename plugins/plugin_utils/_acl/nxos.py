@@ -10,7 +10,7 @@ text where that matters (docs/network.md).
 
 from __future__ import annotations
 
-from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.common import is_cidr, network
+from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.common import ace_words, is_cidr, network
 from ansible_collections.vdi.firewall.plugins.plugin_utils._acl.model import Ace
 
 NAME = "nxos"
@@ -76,25 +76,10 @@ def _address_text(operand: str) -> str:
     return "any" if net is not None and net.prefixlen == 0 else str(net)
 
 
-def _port_text(ports) -> str:
-    return f" eq {ports.start}" if ports.start == ports.end else f" range {ports.start} {ports.end}"
-
-
 def ace_text(afi: str, ace: Ace, options) -> str:
-    rule = ace.rule
-    name = protocol(afi, rule.protocol)
-    words = [ace.grant, "icmp" if name == "icmpv6" else name, _address_text(ace.source)]
-    if ace.source_ports:
-        words[-1] += _port_text(ace.source_ports)
-    words.append(_address_text(ace.destination))
-    if ace.destination_ports:
-        words[-1] += _port_text(ace.destination_ports)
-    words += [_TYPES[name] for name in ace.icmp_types]
-    if rule.established:
-        words.append("established")
-    if rule.kind == "deny" and options.log_deny:
-        words.append("log")
-    return f"  {ace.sequence} {' '.join(words)}"
+    name = protocol(afi, ace.rule.protocol)
+    words = ace_words(ace, "icmp" if name == "icmpv6" else name, _address_text, _TYPES, options.log_deny)
+    return f"  {ace.sequence} {words}"
 
 
 def text(acls: list, groups, interfaces: list, options) -> list[str]:
