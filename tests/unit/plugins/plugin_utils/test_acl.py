@@ -295,6 +295,8 @@ def test_change_request_csv():
         ({"zones": {**ZONES, "e": {"interface": "if-e"}}}, "device 'fw1': zone 'e' has no cidrs"),
         ({"zones": {**ZONES, "e": {"cidrs": []}}}, "device 'fw1': zone 'e' has no cidrs"),
         ({"zones": {**ZONES, "e": {"cidrs": ["10.9.0.0/33"]}}}, "zone 'e': '10.9.0.0/33' is not an IP address or CIDR"),
+        ({"zones": {**ZONES, "e": {"cidrs": ["10.9.0.5/24"]}}},
+         "zone 'e': '10.9.0.5/24' has host bits set; write 10.9.0.0/24 for the network or 10.9.0.5/32"),
         ({"zones": {**ZONES, "e": {"cidrs": ["10.9.0.0/24"], "vlan": 9}}}, "zone 'e': unknown setting(s) vlan"),
         ({"zones": {**ZONES, "e": {"cidrs": ["10.9.0.0/24"], "direction": "both"}}}, "zone 'e': direction must be in or out"),
         ({"zones": {**ZONES, "e": {"cidrs": ["10.9.0.0/24"], "acl": "1 bad"}}}, "zone 'e': ACL name '1 bad' must start with a letter"),
@@ -303,6 +305,7 @@ def test_change_request_csv():
         ({"device_zones": ["a", "x"]}, "vdi_firewall_device_zones names zone 'x', which vdi_firewall_zones does not define"),
         ({"device_zones": "a"}, "vdi_firewall_device_zones must be a list of zone names or a mapping"),
         ({"management_cidrs": "10.0.0.0/8"}, "device 'fw1': vdi_firewall_management_cidrs must be a list"),
+        ({"management_cidrs": ["10.0.0.5/8"]}, "device 'fw1': vdi_firewall_management_cidrs: '10.0.0.5/8' has host bits set"),
         ({"address": "fw1.example.org", "management_cidrs": ["10.1.0.0/24"]}, "device 'fw1': vdi_firewall_address: 'fw1.example.org' is not an IP"),
     ],
 )

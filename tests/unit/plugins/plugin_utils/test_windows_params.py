@@ -136,6 +136,7 @@ def test_no_rules_and_no_management_give_nothing():
         ([rule()], {"icmp_type_codes": {"tcp": ["8:*"]}}, "only icmp and icmpv6 have type codes"),
         ([rule()], {"management_cidrs": "192.0.2.0/24"}, "vdi_firewall_management_cidrs must be a list"),
         ([rule()], {"management_cidrs": ["192.0.2.0/33"]}, "'192.0.2.0/33' is not an IP address"),
+        ([rule()], {"management_cidrs": ["192.0.2.5/24"]}, "'192.0.2.5/24' has host bits set; write 192.0.2.0/24"),
         ([rule()], {"management_cidrs": ["192.0.2.0/24"], "management_ports": []}, "management_ports must be a non-empty list"),
     ],
 )
