@@ -43,6 +43,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import (
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import (
     REPORT_FILES,
+    host_texts,
     plan_files,
     report_files,
     stale_host_files,
@@ -126,9 +127,11 @@ class ActionModule(VdiActionBase):
             return {"written": [], "removed": []}, []
         # the deployment-wide files describe the whole deployment, its zone devices included (a
         # network-only inventory still gets a report of its devices)
-        files = plan_files(plans, flow_rows, journeys)
+        # every host's file made once: written for the planned hosts, the whole deployment's fingerprinted
+        texts = host_texts(whole, journeys)
+        files = plan_files(plans, flow_rows, journeys, texts)
         reports, notices = report_files(topology, whole, flow_rows, journeys=journeys,
-                                        output_dir=args["output_dir"], devices=devices)
+                                        output_dir=args["output_dir"], devices=devices, texts=texts)
         files.update(reports)
         remove = stale_host_files(args["output_dir"], keep) + [name for name in REPORT_FILES if name not in files]
         changes = write_files(args["output_dir"], files, check_mode=self._task.check_mode, remove=remove)

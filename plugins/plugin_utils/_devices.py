@@ -14,15 +14,14 @@ source and the destination.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import parse_network, parse_port_range
-from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import (
-    DeviceInput,
-    build_device_acls,
-    catalog_texts,
-    normalise_options,
-)
 from ansible_collections.vdi.firewall.plugins.plugin_utils._inventory import plain
 from ansible_collections.vdi.firewall.plugins.plugin_utils._platforms import host_platform
+
+if TYPE_CHECKING:  # the ACL builder is loaded only when the inventory has devices (see _acl_builder)
+    from ansible_collections.vdi.firewall.plugins.plugin_utils._acl import DeviceInput
 
 DEVICE_VARIABLES = {
     "network_os": "ansible_network_os",
@@ -47,11 +46,18 @@ def is_device(variables, host: str) -> bool:
     return host_platform(variables, host) == "network"
 
 
+def _acl_builder():
+    """The ACL builder's module, imported when first needed: a plan without devices never loads it."""
+    from ansible_collections.vdi.firewall.plugins.plugin_utils import _acl
+
+    return _acl
+
+
 def device_input(name: str, variables) -> DeviceInput:
     """A device's inputs for the ACL builder, from its variables."""
     values = {field: plain(variables.get(variable)) if variable in variables else None
               for field, variable in DEVICE_VARIABLES.items()}
-    return DeviceInput(name=name, **values)
+    return _acl_builder().DeviceInput(name=name, **values)
 
 
 def inventory_devices(task_vars: dict) -> list[str]:
@@ -70,11 +76,12 @@ def device_results(task_vars: dict, catalog, topology, flow_rows: list[dict], na
     vdi_firewall_acl_afis honoured)."""
     hostvars = task_vars.get("hostvars") or {}
     afis = task_vars.get("vdi_firewall_acl_afis") or ["ipv4", "ipv6"]
-    options = normalise_options(afis=afis)
+    acl = _acl_builder()
+    options = acl.normalise_options(afis=afis)
     hosts = {host: {"addresses": list(addresses), "platform": host_platform(hostvars[host], host)}
              for host, addresses in topology.host_addresses.items() if host in hostvars}
-    references, descriptions = catalog_texts(catalog)
-    return build_device_acls([device_input(name, hostvars[name]) for name in names], flow_rows, hosts, options,
+    references, descriptions = acl.catalog_texts(catalog)
+    return acl.build_device_acls([device_input(name, hostvars[name]) for name in names], flow_rows, hosts, options,
                              references, descriptions)
 
 

@@ -51,16 +51,25 @@ def flows_csv(rows: list[dict]) -> str:
     return csv_text(FLOW_COLUMNS, rows)
 
 
-def plan_files(plans: dict[str, dict], flow_rows: list[dict], journeys: list[dict] | None = None) -> dict[str, str]:
+def plan_files(plans: dict[str, dict], flow_rows: list[dict], journeys: list[dict] | None = None,
+               texts: dict[str, str] | None = None) -> dict[str, str]:
     """Relative path -> content of every file the plan writes (host names encoded: see outputs.file_name;
     each file keeps the real name under "host"). With the journeys' check results, each host's file lists
-    under "journeys" the journeys it takes part in (journeys.journeys_by_host)."""
-    by_host = journeys_by_host(journeys) if journeys is not None else None
-    text = JsonText()
-    files = {host_file(host): text(plan if by_host is None else dict(plan, journeys=by_host.get(host, [])))
-             for host, plan in plans.items()}
+    under "journeys" the journeys it takes part in (journeys.journeys_by_host). texts: host_texts of these
+    plans (or of more, a limited run's whole deployment), when already made."""
+    texts = texts if texts is not None else host_texts(plans, journeys)
+    files = {path: texts[path] for path in map(host_file, plans)}
     files["flows.csv"] = flows_csv(flow_rows)
     return files
+
+
+def host_texts(plans: dict[str, dict], journeys: list[dict] | None = None) -> dict[str, str]:
+    """hosts/<name>.json -> its text, for every plan: ``json.dumps(plan, indent=2, sort_keys=True)``, with
+    the host's journeys when the journeys were checked (see plan_files)."""
+    by_host = journeys_by_host(journeys) if journeys is not None else None
+    text = JsonText()
+    return {host_file(host): text(plan if by_host is None else dict(plan, journeys=by_host.get(host, [])))
+            for host, plan in plans.items()}
 
 
 def host_file(host: str) -> str:
@@ -73,11 +82,14 @@ def stale_host_files(output_dir, keep) -> list[str]:
     return stale_files(output_dir, "hosts", (".json",), keep)
 
 
-def plan_fingerprint(plans: dict[str, dict], compact: JsonCompact | None = None) -> str:
-    """SHA-256 of the plans (first 16 hex digits): the same plan always gives the same fingerprint.
-
-    The plans' JSON is json.dumps(plans, sort_keys=True); compact (a JsonCompact) reuses what it encoded."""
-    return hashlib.sha256((compact or JsonCompact())(plans).encode()).hexdigest()[:16]
+def plan_fingerprint(texts: dict[str, str]) -> str:
+    """SHA-256 of the host files (host_texts: their texts in the byte order of their paths, one after the
+    other), first 16 hex digits: the same plan always gives the same fingerprint, and the files in hosts/
+    give it back (``cat`` of hosts/*.json in C-locale order, through ``sha256sum``)."""
+    digest = hashlib.sha256()
+    for path in sorted(texts):
+        digest.update(texts[path].encode("utf-8"))
+    return digest.hexdigest()[:16]
 
 
 def _reference_texts(topology, flow_ids) -> dict[str, tuple[str, str, str]]:
@@ -306,11 +318,13 @@ def _settings(topology, flow_ids: list[str]) -> dict:
 
 
 def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journeys: list[dict] | None = None,
-                 generated: str | None = None, devices: dict[str, dict] | None = None) -> dict:
+                 generated: str | None = None, devices: dict[str, dict] | None = None,
+                 texts: dict[str, str] | None = None) -> dict:
     """Everything the HTML report and the change-request exports show, as plain data.
 
     generated: when the plan is written (written_at), shown on the page and in the workbook; devices: the
-    zone devices' ACLs (devices.device_results), shown with their zones and entries."""
+    zone devices' ACLs (devices.device_results), shown with their zones and entries; texts: the plans' host
+    files (host_texts), when already made, for the fingerprint."""
     catalog = topology.catalog
     names = {component: topology.component_name(component) for component in catalog.components}
     flow_ids = sorted({row["flow_id"] for row in flow_rows})
@@ -327,7 +341,7 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
         "version": collection_version(),
         "parameters": _parameters(topology, journeys),
         "products": [catalog.products[product]["title"] for product in topology.products if product in catalog.products],
-        "fingerprint": plan_fingerprint(plans, compact),
+        "fingerprint": plan_fingerprint(texts if texts is not None else host_texts(plans, journeys)),
         "summary": summarise(plans),
         "settings": _settings(topology, flow_ids),
         "components": components,
@@ -354,17 +368,19 @@ def report_model(topology, plans: dict[str, dict], flow_rows: list[dict], journe
 
 def report_files(topology, plans: dict[str, dict], flow_rows: list[dict], dot: str = "dot",
                  journeys: list[dict] | None = None, output_dir: str | None = None,
-                 generated: str | None = None, devices: dict[str, dict] | None = None) -> tuple[dict, list[str]]:
+                 generated: str | None = None, devices: dict[str, dict] | None = None,
+                 texts: dict[str, str] | None = None) -> tuple[dict, list[str]]:
     """report.html, change_request.csv and change_request.xlsx; plus notices for what could not be made.
 
     A missing Graphviz leaves the diagram out (the page says so); a missing openpyxl leaves the XLSX out.
     journeys (journeys.check_journeys) adds the Journeys section of the page and sheet of the workbook.
     generated is the time the files say they were written (default now); when output_dir holds the same
     report but for that time, its time is kept and a rerun changes nothing. devices (devices.device_results)
-    adds the zone devices with their zones and ACL entries.
+    adds the zone devices with their zones and ACL entries. texts: the plans' host files (host_texts), when
+    already made.
     """
     notices = []
-    model = report_model(topology, plans, flow_rows, journeys, generated, devices)
+    model = report_model(topology, plans, flow_rows, journeys, generated, devices, texts)
     try:
         model["diagram"]["svg"] = render_svg(diagram_dot(model["diagram"]["nodes"], model["diagram"]["edges"]), dot)
     except VdiFirewallError as exc:

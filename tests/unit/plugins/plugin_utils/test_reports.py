@@ -36,6 +36,8 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import (
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import (
     REPORT_FILES,
+    host_texts,
+    plan_files,
     plan_fingerprint,
     report_files,
     report_model,
@@ -172,7 +174,21 @@ def test_change_request_csv_and_xlsx_carry_the_same_rows(planned, made):
     warnings = list(workbook["Warnings"].iter_rows(values_only=True))
     assert warnings[0] == ("hosts", "code", "rule", "flows", "message") and len(warnings) > 1
     about = dict(workbook["About"].iter_rows(min_row=2, values_only=True))
-    assert about["plan fingerprint"] == plan_fingerprint(planned[1])
+    assert about["plan fingerprint"] == plan_fingerprint(host_texts(planned[1]))
+
+
+def test_the_fingerprint_is_the_sha256_of_the_host_files_as_written(planned, tmp_path):
+    topology, plans, flows = planned
+    files = plan_files(plans, flows)
+    write_files(str(tmp_path), files)
+    # what `cat hosts/*.json | sha256sum` gives in the C locale: the files in the byte order of their names
+    written = b"".join(path.read_bytes() for path in sorted((tmp_path / "hosts").iterdir(), key=lambda item: item.name.encode()))
+    assert plan_fingerprint(host_texts(plans)) == hashlib.sha256(written).hexdigest()[:16]
+    assert report_model(topology, plans, flows)["fingerprint"] == plan_fingerprint(host_texts(plans))
+    # a plan that differs in one host gives another fingerprint; the same plan, the same one
+    changed = dict(plans, vda2=dict(plans["vda2"], addresses=["10.0.3.99/32"]))
+    assert plan_fingerprint(host_texts(changed)) != plan_fingerprint(host_texts(plans))
+    assert plan_fingerprint(host_texts(dict(plans))) == plan_fingerprint(host_texts(plans))
 
 
 def test_xlsx_cells_stay_within_excel_s_limits():
