@@ -1,6 +1,7 @@
 """Planning speed: the plan playbook beside ansible-inventory on one synthetic Citrix site, and the planner alone.
 
-Usage: python benchmarks/plan_speed.py [--sizes 500,1000,2000,5000,10000] [--repeat 1] [--in-process 10000]
+Usage: python benchmarks/plan_speed.py [--sizes 500,1000,2000,5000,10000] [--repeat 3] [--in-process 10000]
+                                      [--scratch DIR]
 Run it from the checkout with the project's virtual environment (make setup) active.
 
 For each size, one generated inventory file (all.vars: product and endpoints; one group per role, VDAs
@@ -11,7 +12,10 @@ making up the rest) is given to
 
 the second as a user runs it, writing every output file into an empty directory. The two run one after
 the other, --repeat times, and the fastest run of each counts (the machine's other load only ever adds).
-The table gives both times, their ratio, each one's milliseconds per host and the megabytes written.
+The table gives both times, their ratio, each one's milliseconds per host, the milliseconds each adds
+per host from the size before (the cost per host once the fixed costs are paid: flat when it stays the
+same), the megabytes written, and how long the file system took to create the same files (as many, as
+large, in an empty directory beside them: the part of the plan's time that is the disk's, not the plan's).
 Then the planner alone, in process (build_topology and plan_hosts, then the per-host files' encoding).
 Nothing is asserted.
 """
@@ -89,29 +93,51 @@ def _megabytes(directory: Path) -> float:
     return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file()) / 1e6
 
 
+def _creation_seconds(directory: Path, scratch: Path) -> float:
+    """Seconds the file system takes to create copies of the files under directory in a new directory."""
+    contents = [path.read_bytes() for path in directory.rglob("*") if path.is_file()]
+    copies = Path(tempfile.mkdtemp(prefix="files-", dir=scratch))
+    start = time.perf_counter()
+    for number, content in enumerate(contents):
+        with open(copies / f"file{number}", "wb") as handle:
+            handle.write(content)
+    elapsed = time.perf_counter() - start
+    shutil.rmtree(copies)
+    return elapsed
+
+
 def side_by_side(count: int, repeat: int, scratch: Path) -> dict:
     """The fastest of `repeat` runs of ansible-inventory and of the plan playbook on one inventory."""
     inventory = scratch / f"inventory-{count}.yml"
     write_inventory(count, inventory)
     binaries = Path(sys.executable).parent
-    inventory_runs, plan_runs, written = [], [], 0.0
+    inventory_runs, plan_runs, creation_runs, written = [], [], [], 0.0
     for number in range(repeat):
         inventory_runs.append(_timed([str(binaries / "ansible-inventory"), "-i", str(inventory), "--list"]))
         output = scratch / f"out-{count}-{number}"
         plan_runs.append(_timed([str(binaries / "ansible-playbook"), "-i", str(inventory), "playbooks/plan.yml",
                                  "-e", f"vdi_firewall_output_dir={output}"]))
         written = _megabytes(output)
+        creation_runs.append(_creation_seconds(output, scratch))
         shutil.rmtree(output)
-    return {"hosts": count, "inventory": min(inventory_runs), "plan": min(plan_runs), "written": written}
+    return {"hosts": count, "inventory": min(inventory_runs), "plan": min(plan_runs), "written": written,
+            "files": min(creation_runs)}
 
 
 def print_table(rows: list[dict]) -> None:
     print(f"{'hosts':>6}  {'inventory s':>11}  {'plan s':>7}  {'ratio':>5}  {'inventory ms/host':>17}  "
-          f"{'plan ms/host':>12}  {'MB written':>10}")
+          f"{'plan ms/host':>12}  {'added ms/host inv | plan':>24}  {'MB written':>10}  {'files s':>7}")
+    previous = None
     for row in rows:
+        added = ""
+        if previous is not None and row["hosts"] > previous["hosts"]:
+            more = row["hosts"] - previous["hosts"]
+            added = (f"{(row['inventory'] - previous['inventory']) / more * 1000:.3f} | "
+                     f"{(row['plan'] - previous['plan']) / more * 1000:.3f}")
         print(f"{row['hosts']:>6}  {row['inventory']:>11.2f}  {row['plan']:>7.2f}  "
               f"{row['plan'] / row['inventory']:>5.2f}  {row['inventory'] / row['hosts'] * 1000:>17.3f}  "
-              f"{row['plan'] / row['hosts'] * 1000:>12.3f}  {row['written']:>10.1f}")
+              f"{row['plan'] / row['hosts'] * 1000:>12.3f}  {added:>24}  {row['written']:>10.1f}  {row['files']:>7.2f}")
+        previous = row
 
 
 def in_process(count: int) -> None:
@@ -134,12 +160,14 @@ def in_process(count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=SIZES, help=f"comma-separated numbers of hosts (default {SIZES})")
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each command per size; the fastest counts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command per size; the fastest counts")
+    parser.add_argument("--scratch", default=None, metavar="DIR",
+                        help="where the inventories and outputs go (default: a new directory in the system's temp)")
     parser.add_argument("--in-process", type=int, default=10000, metavar="HOSTS",
                         help="hosts for the in-process planner figures (0: none)")
     args = parser.parse_args()
     sizes = [int(item) for item in args.sizes.split(",") if item.strip()]
-    with tempfile.TemporaryDirectory(prefix="plan_speed-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="plan_speed-", dir=args.scratch) as scratch:
         rows = []
         for count in sizes:
             rows.append(side_by_side(count, max(1, args.repeat), Path(scratch)))
