@@ -115,6 +115,7 @@ class JsonText:
 
     def __init__(self):
         self._indented: dict[tuple[int, str], str] = {}
+        self._names: dict[str, str] = {}  # a string (a key, a value) -> its JSON text: the documents share them
         # (level, id) -> (the object, kept so that its id stays its own, its text)
         self._seen: dict[tuple[int, int], tuple[object, str]] = {}
 
@@ -124,6 +125,8 @@ class JsonText:
         return _COMPACT(value) + "\n"
 
     def _value(self, value, level: int) -> str:
+        if isinstance(value, str):
+            return self._names.get(value) or self._names.setdefault(value, _COMPACT(value))
         if not isinstance(value, (dict, list, tuple)) or not value:
             return _COMPACT(value)
         seen = self._seen.get((level, id(value)))
@@ -147,8 +150,9 @@ class JsonText:
         if not all(isinstance(name, str) for name in value):
             # keys that json turns into strings: its own encoder, the same text
             return json.dumps(value, indent=2, sort_keys=True).replace("\n", "\n" + "  " * level)
-        body = ("," + inner).join([f"{_COMPACT(name)}: {self._value(item, level + 1)}"
-                                   for name, item in sorted(value.items())])
+        names = self._names
+        body = ("," + inner).join([f"{names.get(name) or names.setdefault(name, _COMPACT(name))}: "
+                                   f"{self._value(item, level + 1)}" for name, item in sorted(value.items())])
         return "{" + inner + body + "\n" + "  " * level + "}"
 
 
