@@ -86,8 +86,11 @@ class JsonCompact:
     def __init__(self):
         # id -> (the object, kept so that its id stays its own, its text)
         self._seen: dict[int, tuple[object, str]] = {}
+        self._strings: dict[str, str] = {}  # a string -> its JSON text
 
     def __call__(self, value) -> str:
+        if isinstance(value, str):
+            return self._strings.get(value) or self._strings.setdefault(value, _COMPACT(value))
         if not isinstance(value, (dict, list, tuple)) or not value:
             return _COMPACT(value)
         seen = self._seen.get(id(value))
@@ -96,7 +99,7 @@ class JsonCompact:
         if not isinstance(value, dict):
             text = "[" + ", ".join([self(item) for item in value]) + "]"
         elif all(isinstance(name, str) for name in value):
-            text = "{" + ", ".join([f"{_COMPACT(name)}: {self(item)}" for name, item in sorted(value.items())]) + "}"
+            text = "{" + ", ".join([f"{self(name)}: {self(item)}" for name, item in sorted(value.items())]) + "}"
         else:
             text = _COMPACT(value)  # keys that json turns into strings: its own encoder
         self._seen[id(value)] = (value, text)

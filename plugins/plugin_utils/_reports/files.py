@@ -283,12 +283,22 @@ def _diagram_edges(flow_rows: list[dict], names: dict[str, str], warning_codes: 
     return diagram_edges
 
 
+# what hosts of one group share
+_GROUPED = ("components", "rules", "unresolved", "warnings", "omitted_plaintext")
+
+
 def _host_groups(plans: dict[str, dict], names: dict[str, str], compact: JsonCompact) -> list[dict]:
     """The hosts grouped by the plan they share (components, rules, unresolved peers, warnings)."""
     host_groups: dict[str, dict] = {}
+    # hosts whose parts are the same objects (the planner shares them) have the same content: encoded once
+    known: dict[tuple, str] = {}
     for host, plan in plans.items():
-        content = {key: plan.get(key, []) for key in ("components", "rules", "unresolved", "warnings", "omitted_plaintext")}
-        group = host_groups.setdefault(compact(content), {
+        parts = [plan.get(key, []) for key in _GROUPED]
+        identity = tuple(tuple(map(id, part)) for part in parts)
+        text = known.get(identity)
+        if text is None:
+            text = known[identity] = compact(dict(zip(_GROUPED, parts)))
+        group = host_groups.setdefault(text, {
             "hosts": [], "components": plan["components"],
             "component_names": [names[component] for component in plan["components"]],
             "rules": plan["rules"], "unresolved": plan["unresolved"], "warnings": plan.get("warnings", []),

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import csv
 import hashlib
 import io
@@ -256,6 +257,18 @@ def test_render_svg_reports_a_failing_dot(tmp_path):
     empty.chmod(empty.stat().st_mode | stat.S_IEXEC)
     with pytest.raises(VdiFirewallError, match=r"returned no SVG"):
         render_svg("digraph {}", dot=str(empty))
+
+
+def test_host_groups_go_by_content_not_by_shared_objects(planned):
+    topology, plans, flows = planned
+    # vda2's plan as an equal copy (no object shared with vda1's): still one group with vda1
+    copied = dict(plans, vda2=copy.deepcopy(plans["vda2"]))
+    groups = {tuple(host["name"] for host in group["hosts"]) for group in report_model(topology, copied, flows)["host_groups"]}
+    assert ("vda1", "vda2") in groups
+    # one rule of the copy changed: two groups
+    copied["vda2"]["rules"][0]["local_ports"] = ["1"]
+    groups = {tuple(host["name"] for host in group["hosts"]) for group in report_model(topology, copied, flows)["host_groups"]}
+    assert ("vda1",) in groups and ("vda2",) in groups
 
 
 def test_report_model_groups_identical_hosts_and_names_components(planned):
