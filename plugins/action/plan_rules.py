@@ -8,6 +8,8 @@ import gc
 from contextlib import contextmanager
 from typing import Any
 
+from ansible.utils.display import Display
+
 from ansible_collections.vdi.firewall.plugins.module_utils._argspecs import PLAN_RULES_ARGUMENT_SPEC
 from ansible_collections.vdi.firewall.plugins.plugin_utils._action_base import VdiActionBase
 from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import load_catalog
@@ -49,7 +51,10 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import
     stale_host_files,
     write_files,
 )
+from ansible_collections.vdi.firewall.plugins.plugin_utils._summaries import plan_summary
 from ansible_collections.vdi.firewall.plugins.plugin_utils._variables import unknown_variables, variable_notices
+
+display = Display()
 from ansible_collections.vdi.firewall.plugins.plugin_utils._verify import all_probe_targets
 
 
@@ -114,7 +119,18 @@ class ActionModule(VdiActionBase):
             # the zone devices' part of this plan, for vdi.firewall.device_acls (its option plan)
             device_plan=device_plan(task_vars, topology, flow_rows) if device_names else {},
         )
+        self._hand_on(result, args)
         return result
+
+    def _hand_on(self, result: dict, args: dict[str, Any]) -> None:
+        """The summary shown (option summary) and the topology handed on as a custom statistic (stats)."""
+        if args["summary"]:
+            for line in plan_summary(result, args.get("output_dir"), self._task.check_mode):
+                display.display(line)
+        if args["stats"]:
+            # what ansible.builtin.set_stats returns with per_host=false: the run keeps it (AWX: an artifact)
+            result["ansible_stats"] = {"data": {"vdi_firewall_topology": result["topology"]},
+                                       "per_host": False, "aggregate": True}
 
     def _write(self, args: dict[str, Any], topology, plans: dict[str, dict], whole: dict[str, dict],
                flow_rows: list[dict], journeys: list[dict] | None, devices: dict[str, dict] | None,

@@ -21,6 +21,8 @@ PLAN_RULES_ARGUMENT_SPEC = {
     "topology": {"type": "dict"},
     "return_hosts": {"type": "bool", "default": True},
     "probes": {"type": "bool", "default": False},
+    "summary": {"type": "bool", "default": False},
+    "stats": {"type": "bool", "default": False},
     "journeys": {"type": "bool"},
     "journeys_dir": {"type": "path"},
 }

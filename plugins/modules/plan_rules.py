@@ -109,7 +109,7 @@ options:
         RV(topology). Its addresses count as peers like O(endpoints), so that a run that sees only
         part of the inventory (an AWX job slice) plans its hosts exactly as the whole run would.
       - Defaults to C(vdi_firewall_topology); the C(vdi.firewall.plan) playbook hands it on with
-        M(ansible.builtin.set_stats), so AWX workflows pass it to the next job.
+        O(stats=true), so AWX workflows pass it to the next job.
     type: dict
   return_hosts:
     description:
@@ -123,6 +123,22 @@ options:
       - Also work out, for every planned host, the TCP probes that prove its outbound flows to
         peers that are hosts of the plan (see P(vdi.firewall.probe_targets#filter)), in one pass,
         and return them in RV(probes). The C(vdi.firewall.verify) playbook uses it.
+    type: bool
+    default: false
+  summary:
+    description:
+      - Show the plan's summary (hosts and rules planned, flows without a peer, least-privilege
+        warnings, plaintext ports left out, journeys, the files written or, in check mode, that would
+        be, a limited run's scope, hosts in no VDI group) in the task's output, one line each, as the
+        C(vdi.firewall.plan) playbook ends with it. Shown as the task runs, before its status line.
+    type: bool
+    default: false
+  stats:
+    description:
+      - Hand the deployment's topology (RV(topology)) on as the custom statistic
+        C(vdi_firewall_topology), as M(ansible.builtin.set_stats) with O(ansible.builtin.set_stats#module:per_host=false)
+        would: AWX and ansible-runner keep it as an artifact, and an AWX workflow passes it to its
+        next job as an extra variable (O(topology) of a sliced run).
     type: bool
     default: false
   journeys:
