@@ -137,7 +137,7 @@ options:
     description:
       - Hand the deployment's topology (RV(topology)) on as the custom statistic
         C(vdi_firewall_topology), as M(ansible.builtin.set_stats) with O(ansible.builtin.set_stats#module:per_host=false)
-        would: AWX and ansible-runner keep it as an artifact, and an AWX workflow passes it to its
+        would. AWX and ansible-runner keep it as an artifact, and an AWX workflow passes it to its
         next job as an extra variable (O(topology) of a sliced run).
     type: bool
     default: false
@@ -286,6 +286,13 @@ topology:
   returned: success
   type: dict
   sample: {broker: [192.0.2.21/32, 192.0.2.22/32], desktop: [192.0.2.100/30]}
+ansible_stats:
+  description:
+    - RV(topology) as the custom statistic C(vdi_firewall_topology), in the form M(ansible.builtin.set_stats)
+      returns; Ansible keeps it for the run (AWX, as an artifact).
+  returned: success, when O(stats=true)
+  type: dict
+  sample: {data: {vdi_firewall_topology: {broker: [192.0.2.21/32]}}, per_host: false, aggregate: true}
 products:
   description: Products of the deployment whose flows were considered.
   returned: success
