@@ -10,9 +10,11 @@ making up the rest) is given to
     ansible-inventory -i INV --list
     ansible-playbook -i INV playbooks/plan.yml -e vdi_firewall_output_dir=TMP
 
-the second as a user runs it, writing every output file into an empty directory. The two run one after
+the second as a user runs it, writing every output file into an empty directory. Beside them, the floor
+of any playbook that plans from the inventory: one run_once task over `hosts: all` that reads one
+variable of every host (Ansible works out each host's variables to do so) and does nothing else. The two run one after
 the other, --repeat times, and the fastest run of each counts (the machine's other load only ever adds).
-The table gives both times, their ratio, each one's milliseconds per host, the milliseconds each adds
+The table gives both times, their ratio, the floor's time and its ratio to ansible-inventory, each one's milliseconds per host, the milliseconds each adds
 per host from the size before (the cost per host once the fixed costs are paid: flat when it stays the
 same), the megabytes written, and how long the file system took to create the same files (as many, as
 large, in an empty directory beside them: the part of the plan's time that is the disk's, not the plan's).
@@ -74,6 +76,19 @@ def write_inventory(count: int, path: Path) -> None:
     path.write_text(yaml.safe_dump(inventory))
 
 
+FLOOR_PLAYBOOK = """\
+- name: Read every host's variables once, and nothing else
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: One variable of every host
+      ansible.builtin.debug:
+        msg: "{{ groups['all'] | map('extract', hostvars, 'inventory_hostname') | list | length }} hosts read"
+      run_once: true
+      delegate_to: localhost
+"""
+
+
 def _environment() -> dict[str, str]:
     return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
 
@@ -111,9 +126,12 @@ def side_by_side(count: int, repeat: int, scratch: Path) -> dict:
     inventory = scratch / f"inventory-{count}.yml"
     write_inventory(count, inventory)
     binaries = Path(sys.executable).parent
-    inventory_runs, plan_runs, creation_runs, written = [], [], [], 0.0
+    floor = scratch / "floor.yml"
+    floor.write_text(FLOOR_PLAYBOOK)
+    inventory_runs, plan_runs, creation_runs, floor_runs, written = [], [], [], [], 0.0
     for number in range(repeat):
         inventory_runs.append(_timed([str(binaries / "ansible-inventory"), "-i", str(inventory), "--list"]))
+        floor_runs.append(_timed([str(binaries / "ansible-playbook"), "-i", str(inventory), str(floor)]))
         output = scratch / f"out-{count}-{number}"
         plan_runs.append(_timed([str(binaries / "ansible-playbook"), "-i", str(inventory), "playbooks/plan.yml",
                                  "-e", f"vdi_firewall_output_dir={output}"]))
@@ -121,12 +139,13 @@ def side_by_side(count: int, repeat: int, scratch: Path) -> dict:
         creation_runs.append(_creation_seconds(output, scratch))
         shutil.rmtree(output)
     return {"hosts": count, "inventory": min(inventory_runs), "plan": min(plan_runs), "written": written,
-            "files": min(creation_runs)}
+            "files": min(creation_runs), "floor": min(floor_runs)}
 
 
 def print_table(rows: list[dict]) -> None:
-    print(f"{'hosts':>6}  {'inventory s':>11}  {'plan s':>7}  {'ratio':>5}  {'inventory ms/host':>17}  "
-          f"{'plan ms/host':>12}  {'added ms/host inv | plan':>24}  {'MB written':>10}  {'files s':>7}")
+    print(f"{'hosts':>6}  {'inventory s':>11}  {'plan s':>7}  {'ratio':>5}  {'floor s':>7}  {'floor ratio':>11}  "
+          f"{'inventory ms/host':>17}  {'plan ms/host':>12}  {'added ms/host inv | plan':>24}  {'MB written':>10}  "
+          f"{'files s':>7}")
     previous = None
     for row in rows:
         added = ""
@@ -135,7 +154,8 @@ def print_table(rows: list[dict]) -> None:
             added = (f"{(row['inventory'] - previous['inventory']) / more * 1000:.3f} | "
                      f"{(row['plan'] - previous['plan']) / more * 1000:.3f}")
         print(f"{row['hosts']:>6}  {row['inventory']:>11.2f}  {row['plan']:>7.2f}  "
-              f"{row['plan'] / row['inventory']:>5.2f}  {row['inventory'] / row['hosts'] * 1000:>17.3f}  "
+              f"{row['plan'] / row['inventory']:>5.2f}  {row['floor']:>7.2f}  {row['floor'] / row['inventory']:>11.2f}  "
+              f"{row['inventory'] / row['hosts'] * 1000:>17.3f}  "
               f"{row['plan'] / row['hosts'] * 1000:>12.3f}  {added:>24}  {row['written']:>10.1f}  {row['files']:>7.2f}")
         previous = row
 
