@@ -17,6 +17,11 @@ import re
 
 import yaml
 
+try:
+    from yaml import CSafeLoader as _YamlLoader
+except ImportError:  # pragma: no cover - libyaml is optional
+    from yaml import SafeLoader as _YamlLoader
+
 # the planner's and the playbooks' variables; the roles' own come from their argument specs
 PLANNER_VARIABLES = frozenset((
     "vdi_firewall_product", "vdi_firewall_components", "vdi_firewall_group_map", "vdi_firewall_endpoints",
@@ -49,7 +54,7 @@ def role_variables(root: str | None = None) -> frozenset[str]:
         if not os.path.isfile(path):
             continue
         with open(path, encoding="utf-8") as handle:
-            document = yaml.safe_load(handle) or {}
+            document = yaml.load(handle, Loader=_YamlLoader) or {}  # noqa: S506 - a safe loader
         for entry in (document.get("argument_specs") or {}).values():
             names.update(str(option) for option in (entry.get("options") or {}))
     return frozenset(names)
