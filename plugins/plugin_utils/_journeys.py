@@ -66,6 +66,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 import yaml
 
@@ -75,7 +76,7 @@ except ImportError:  # pragma: no cover - libyaml is optional
     from yaml import SafeLoader as _YamlLoader
 
 try:
-    from netaddr import IPSet
+    from netaddr import IPAddress, iprange_to_cidrs
 
     HAS_NETADDR = True
 except ImportError:  # pragma: no cover - exercised only without netaddr
@@ -88,7 +89,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import (
     PortRange,
     collection_path,
 )
-from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import parse_port_range, parse_ports
+from ansible_collections.vdi.firewall.plugins.module_utils._netvalues import parse_network, parse_port_range, parse_ports
 from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
 
 COMPLETE = "complete"
@@ -369,24 +370,92 @@ def _parse_rule_ports(ports) -> list[tuple[int, int]]:
     return [(item.start, item.end) for item in parse_ports(texts, "planned rule ports")] if texts else []
 
 
-def _uncovered(rules: list[dict], direction: str, protocol: str, wanted: list[PortRange], addresses) -> tuple[list, list]:
-    """The wanted port ranges and addresses that the rules (of that direction and protocol) do not cover."""
-    candidates = []
-    for rule in rules:
-        if rule.get("direction") != direction or rule.get("protocol") != protocol:
-            continue
-        ports = rule.get("local_ports") if direction == "in" else rule.get("remote_ports")
-        candidates.append((_parse_rule_ports(ports), IPSet(rule.get("remote_addresses") or ())))
+# Address sets of the check: (IPv4 intervals, IPv6 intervals), each a sorted tuple of (first, last)
+# integers that neither overlap nor touch. A result lists a set as the fewest CIDRs of its intervals,
+# IPv4 first and in address order, in netaddr's texts: what netaddr's IPSet.iter_cidrs() gives.
+
+def _has(addresses: tuple[tuple, tuple]) -> bool:
+    return bool(addresses[0] or addresses[1])
+
+
+def _merged(intervals) -> tuple:
+    """(first, last) intervals sorted, and merged where they overlap or touch."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(intervals):
+        if merged and first <= merged[-1][1] + 1:
+            if last > merged[-1][1]:
+                merged[-1] = (merged[-1][0], last)
+        else:
+            merged.append((first, last))
+    return tuple(merged)
+
+
+def _union(sets: list[tuple[tuple, tuple]]) -> tuple[tuple, tuple]:
+    """One address set of several."""
+    if len(sets) == 1:
+        return sets[0]
+    return (_merged(interval for addresses in sets for interval in addresses[0]),
+            _merged(interval for addresses in sets for interval in addresses[1]))
+
+
+def _subtract(have: tuple, less: tuple) -> tuple:
+    """The intervals of one family without those of `less` (both sorted and merged)."""
+    if not have or not less:
+        return have
+    result = []
+    index, count = 0, len(less)
+    for first, last in have:
+        while index < count and less[index][1] < first:
+            index += 1
+        probe = index
+        while probe < count and first <= last and less[probe][0] <= last:
+            low, high = less[probe]
+            if low > first:
+                result.append((first, low - 1))
+            first = max(first, high + 1)
+            probe += 1
+        if first <= last:
+            result.append((first, last))
+    return tuple(result)
+
+
+def _minus(have: tuple[tuple, tuple], less: tuple[tuple, tuple]) -> tuple[tuple, tuple]:
+    """The addresses of `have` that `less` leaves out."""
+    return _subtract(have[0], less[0]), _subtract(have[1], less[1])
+
+
+def _left_out(addresses: tuple[tuple, tuple], remotes) -> tuple[tuple, tuple]:
+    """The addresses that none of the remote address sets covers (the rest are not read once none is left)."""
+    for remote in remotes:
+        if not _has(addresses):
+            break
+        addresses = _minus(addresses, remote)
+    return addresses
+
+
+def _cidr_texts(addresses: tuple[tuple, tuple]) -> list[str]:
+    """The set as the fewest CIDRs, IPv4 first and in address order (netaddr's texts, as IPSet lists them)."""
+    texts: list[str] = []
+    for version, intervals in ((4, addresses[0]), (6, addresses[1])):
+        for first, last in intervals:
+            texts.extend(str(cidr) for cidr in iprange_to_cidrs(IPAddress(first, version), IPAddress(last, version)))
+    return texts
+
+
+def _missing_pieces(candidates: list, protocol: str, wanted, addresses) -> list[tuple[PortRange | None, tuple]]:
+    """[(port piece, addresses)]: where the rules (candidates: [(port pairs, address set)], of the end's
+    direction and protocol) leave some of the addresses out, for each piece of the wanted ports.
+
+    The wanted ranges are cut at every rule boundary, so that each piece is inside or outside each rule;
+    a portless protocol has one piece, None. Pieces are listed in the wanted ranges' order.
+    """
+    if not _has(addresses):
+        return []
     if protocol in PORTLESS_PROTOCOLS:
-        covered = IPSet()
-        for _ports, remote in candidates:
-            covered |= remote
-        missing = addresses - covered
-        return ([], list(missing.iter_cidrs())) if missing else ([], [])
-    missing_ports: list[PortRange] = []
-    missing_addresses = IPSet()
+        missing = _left_out(addresses, (remote for _ranges, remote in candidates))
+        return [(None, missing)] if _has(missing) else []
+    pieces: list[tuple[PortRange | None, tuple]] = []
     for wanted_range in wanted:
-        # cut the wanted range at every rule boundary: each piece is inside or outside each rule
         cuts = {wanted_range.start, wanted_range.end + 1}
         for ranges, _remote in candidates:
             for start, end in ranges:
@@ -395,18 +464,32 @@ def _uncovered(rules: list[dict], direction: str, protocol: str, wanted: list[Po
                         cuts.add(edge)
         edges = sorted(cuts)
         for start, after in zip(edges, edges[1:]):
-            covered = IPSet()
-            for ranges, remote in candidates:
-                if any(low <= start and after - 1 <= high for low, high in ranges):
-                    covered |= remote
-            missing = addresses - covered
-            if missing:
-                missing_addresses |= missing
-                if missing_ports and missing_ports[-1].end + 1 == start:
-                    missing_ports[-1] = PortRange(missing_ports[-1].start, after - 1)
-                else:
-                    missing_ports.append(PortRange(start, after - 1))
-    return missing_ports, list(missing_addresses.iter_cidrs())
+            missing = _left_out(addresses, (remote for ranges, remote in candidates
+                                            if any(low <= start and after - 1 <= high for low, high in ranges)))
+            if _has(missing):
+                pieces.append((PortRange(start, after - 1), missing))
+    return pieces
+
+
+def _gap(pieces: list[tuple[PortRange | None, tuple]], own=None) -> tuple[list[str], list[str]] | None:
+    """(ports, addresses) the pieces leave out, less the host's own addresses; None when nothing is left out."""
+    ports: list[PortRange] = []
+    left_out = []
+    for piece, addresses in pieces:
+        if own is not None:
+            addresses = _minus(addresses, own)
+            if not _has(addresses):
+                continue
+        left_out.append(addresses)
+        if piece is None:
+            continue
+        if ports and ports[-1].end + 1 == piece.start:
+            ports[-1] = PortRange(ports[-1].start, piece.end)
+        else:
+            ports.append(piece)
+    if not left_out:
+        return None
+    return _ranges_text(ports), _cidr_texts(_union(left_out))
 
 
 def _feature_on(topology, feature: str | None, hosts) -> bool:
@@ -435,38 +518,128 @@ def _peers(topology, component: str) -> list[str]:
 
 
 class _Ends:
-    """Per-run caches: hosts with the same rules and peers (VDAs) are worked out once."""
+    """Per-run caches, so that hosts with the same rules and peers (VDAs) are worked out once.
 
-    def __init__(self, topology):
+    The planner shares rule dicts between hosts with the same rules, and the check changes no plan:
+    a host's rules are known by their dicts' identities (the host's rules number), each rule's ports
+    and addresses are read once, and each end of a hop is worked out once per rules number among its
+    hosts, so that an open end costs nothing per host. Only a host that is one of the hop's peers (a
+    hop between components of one host) is worked out on its own: its own addresses are taken out of
+    what it must cover, as the planner does.
+    """
+
+    def __init__(self, topology, plans: dict):
         self.topology = topology
-        self.peer_sets: dict = {}
-        self.members: dict = {}
-        self.results: dict = {}
+        self.plans = plans
+        self.hosts: dict[str, int] = {}  # host -> rules number
+        self.numbers: dict[tuple, int] = {}  # the ids of a host's rule dicts -> rules number
+        self.rules: list[tuple[list[dict], bool]] = []  # rules number -> (the rules, whether any is outbound)
+        self.components: dict[str, tuple[list[str], list[int]]] = {}  # -> (planned hosts, their rules numbers)
+        self.candidates: dict[tuple, list] = {}  # (rules number, direction, protocol) -> [(port pairs, addresses)]
+        self.parsed: dict[int, tuple] = {}  # id(rule) -> (rule, port pairs, addresses)
+        self.cidrs: dict[str, tuple[int, int, int]] = {}  # CIDR text -> (family index, first, last)
+        self.peers: dict[str, tuple[frozenset, tuple]] = {}  # component -> (its hosts, its addresses)
+        self.pieces: dict[tuple, list] = {}
+        self.results: dict[tuple, tuple | None] = {}
 
-    def _required(self, host: str, component: str):
-        """The peer component's addresses, less the host's own when it is one of them (as the planner does)."""
-        members = self.members.get(component)
-        if members is None:
-            members = self.members[component] = frozenset(self.topology.component_hosts.get(component, ()))
-        key = (component, host) if host in members else component
-        cached = self.peer_sets.get(key)
-        if cached is None:
-            cached = IPSet(self.topology.peer_cidrs(component))
+    def planned(self, component: str) -> list[str]:
+        """The component's hosts that have a plan, in the topology's order."""
+        return self._component(component)[0]
+
+    def _component(self, component: str) -> tuple[list[str], list[int]]:
+        known = self.components.get(component)
+        if known is None:
+            hosts = [host for host in self.topology.component_hosts.get(component, ()) if host in self.plans]
+            numbers = list(dict.fromkeys(self._number(host) for host in hosts))
+            known = self.components[component] = (hosts, numbers)
+        return known
+
+    def _number(self, host: str) -> int:
+        number = self.hosts.get(host)
+        if number is None:
+            rules = self.plans[host].get("rules") or []
+            number = self.numbers.setdefault(tuple(map(id, rules)), len(self.rules))
+            if number == len(self.rules):
+                self.rules.append((rules, any(rule.get("direction") == "out" for rule in rules)))
+            self.hosts[host] = number
+        return number
+
+    def addresses(self, cidrs, where: str) -> tuple[tuple, tuple]:
+        """CIDR texts as an address set (each text read once)."""
+        families: tuple[list, list] = ([], [])
+        for text in cidrs or ():
+            parsed = self.cidrs.get(text)
+            if parsed is None:
+                network = parse_network(text, where)
+                first = int(network.network_address)
+                parsed = self.cidrs[text] = (network.version == 6, first, first | int(network.hostmask))
+            families[parsed[0]].append(parsed[1:])
+        return _merged(families[0]), _merged(families[1])
+
+    def _candidates(self, number: int, direction: str, protocol: str) -> list:
+        """[(port pairs, addresses)] of the rules of that direction and protocol."""
+        key = (number, direction, protocol)
+        found = self.candidates.get(key)
+        if found is None:
+            found = self.candidates[key] = []
+            for rule in self.rules[number][0]:
+                if rule.get("direction") != direction or rule.get("protocol") != protocol:
+                    continue
+                parsed = self.parsed.get(id(rule))
+                if parsed is None:
+                    ports = rule.get("local_ports") if direction == "in" else rule.get("remote_ports")
+                    addresses = self.addresses(rule.get("remote_addresses"), f"planned rule {rule.get('name')!r} remote_addresses")
+                    parsed = (rule, _parse_rule_ports(ports), addresses)
+                    self.parsed[id(rule)] = parsed
+                found.append(parsed[1:])
+        return found
+
+    def _peer(self, component: str) -> tuple[frozenset, tuple]:
+        known = self.peers.get(component)
+        if known is None:
+            known = self.peers[component] = (frozenset(self.topology.component_hosts.get(component, ())),
+                                              self.addresses(self.topology.peer_cidrs(component), component))
+        return known
+
+    def _pieces(self, key: tuple) -> list:
+        """The missing pieces of one end for hosts of one rules number: key (direction, protocol, wanted, peer, number)."""
+        pieces = self.pieces.get(key)
+        if pieces is None:
+            direction, protocol, wanted, peer, number = key
+            if direction == "out" and not self.rules[number][1]:
+                pieces = []  # a plan without outbound rules does not restrict egress
+            else:
+                pieces = _missing_pieces(self._candidates(number, direction, protocol), protocol, wanted,
+                                         self._peer(peer)[1])
+            self.pieces[key] = pieces
+        return pieces
+
+    def gaps(self, component: str, direction: str, protocol: str, wanted: tuple, peer: str) -> list[tuple[str, tuple]]:
+        """[(host, (ports, addresses))]: the component's planned hosts whose rules leave out some of the
+        hop's ports or peer addresses (direction 'out' at the source end, 'in' at the destination), in order.
+
+        The peer component's addresses must be covered, less the host's own when it is one of them
+        (loopback: a host that is the only peer is open).
+        """
+        hosts, numbers = self._component(component)
+        if not [number for number in numbers if self._pieces((direction, protocol, wanted, peer, number))]:
+            return []  # every host of the end is open
+        members = self._peer(peer)[0]
+        found = []
+        for host in hosts:
+            key = (direction, protocol, wanted, peer, self.hosts[host])
+            pieces = self.pieces[key]
+            if not pieces:
+                continue
             if host in members:
-                cached = cached - IPSet(self.topology.host_addresses.get(host, ()))
-            self.peer_sets[key] = cached
-        return key, cached
-
-    def missing(self, host: str, rules: list[dict], direction: str, protocol: str, wanted, peer: str):
-        """(ports, addresses) the host's rules leave out for the hop's end, or None when it is open."""
-        required_key, required = self._required(host, peer)
-        if not required:
-            return None  # the only peer is the host itself: loopback
-        key = (direction, protocol, tuple(wanted), required_key, tuple(map(id, rules)))
-        if key not in self.results:
-            ports, addresses = _uncovered(rules, direction, protocol, wanted, required)
-            self.results[key] = (_ranges_text(ports), [str(item) for item in addresses]) if addresses else None
-        return self.results[key]
+                gap = _gap(pieces, self.addresses(self.topology.host_addresses.get(host, ()), f"host {host!r}"))
+            else:
+                if key not in self.results:
+                    self.results[key] = _gap(pieces)
+                gap = self.results[key]
+            if gap:
+                found.append((host, gap))
+        return found
 
 
 def _hop_text(hop: dict) -> str:
@@ -485,31 +658,21 @@ def _end_text(entries: list[dict]) -> str:
     return "; ".join(parts)
 
 
-def _check_hop(ends: _Ends, plans: dict, hop: dict, alternatives: list[list[PortRange]], devices) -> list[dict]:
+def _check_hop(ends: _Ends, hop: dict, alternatives: list[list[PortRange]], devices) -> list[dict]:
     """Missing entries of one hop, for the first port alternative that is open everywhere (or the first)."""
-    topology = ends.topology
-    sources = [host for host in topology.component_hosts.get(hop["from"], ()) if host in plans]
-    destinations = [host for host in topology.component_hosts.get(hop["to"], ()) if host in plans]
     choices = [[item for ranges in alternatives for item in ranges]] if hop["match"] == "all" else alternatives
     if not choices:
         choices = [[]]  # portless protocol
     first = None
-    for wanted in choices:
-        missing: list[dict] = []
-        for host in sources:
-            rules = plans[host].get("rules") or []
-            if not any(rule.get("direction") == "out" for rule in rules):
-                continue  # egress not restricted by this host's plan
-            gap = ends.missing(host, rules, "out", hop["protocol"], wanted, hop["to"])
-            if gap:
-                missing.append({"end": SOURCE_END, "host": host, "ports": gap[0], "addresses": gap[1]})
+    for choice in choices:
+        wanted = tuple(choice)
+        missing: list[dict] = [{"end": SOURCE_END, "host": host, "ports": gap[0], "addresses": gap[1]}
+                               for host, gap in ends.gaps(hop["from"], "out", hop["protocol"], wanted, hop["to"])]
         for check in devices or ():
             for entry in check(hop) or ():
                 missing.append(dict(entry, end=DEVICE_END))
-        for host in destinations:
-            gap = ends.missing(host, plans[host].get("rules") or [], "in", hop["protocol"], wanted, hop["from"])
-            if gap:
-                missing.append({"end": DESTINATION_END, "host": host, "ports": gap[0], "addresses": gap[1]})
+        missing.extend({"end": DESTINATION_END, "host": host, "ports": gap[0], "addresses": gap[1]}
+                       for host, gap in ends.gaps(hop["to"], "in", hop["protocol"], wanted, hop["from"]))
         if not missing:
             return []
         if first is None:
@@ -534,11 +697,11 @@ def check_journeys(topology, plans: dict[str, dict], journeys=None, devices=None
     else:
         references = {}
         selected = [journey for journey in journeys if journey.product in set(topology.products)]
-    ends = _Ends(topology)
-    return [_check_journey(ends, plans, journey, references, devices) for journey in selected]
+    ends = _Ends(topology, plans)
+    return [_check_journey(ends, journey, references, devices) for journey in selected]
 
 
-def _check_journey(ends: _Ends, plans, journey: Journey, references: dict, devices) -> dict:
+def _check_journey(ends: _Ends, journey: Journey, references: dict, devices) -> dict:
     topology = ends.topology
     hop_results, absent = _hop_results(topology, journey, references)
     base: dict = {"id": journey.id, "title": journey.title, "product": journey.product,
@@ -550,7 +713,7 @@ def _check_journey(ends: _Ends, plans, journey: Journey, references: dict, devic
             if result["status"] is None:
                 result["status"] = NOT_APPLICABLE
         return dict(base, status=NOT_APPLICABLE, reason=reason)
-    base["hosts"] = _check_hops(ends, plans, hop_results, devices)
+    base["hosts"] = _check_hops(ends, hop_results, devices)
     broken = next((result for result, _alternatives in hop_results if result["status"] == "missing"), None)
     if broken is None:
         return dict(base, status=COMPLETE)
@@ -568,7 +731,7 @@ def _hop_results(topology, journey: Journey, references: dict) -> tuple[list[tup
     for number, hop in enumerate(journey.hops, start=1):
         alternatives = hop_ports(topology.catalog, hop, topology.symbolic_ports)
         result = _hop_result(topology, number, hop, alternatives, references)
-        hosts = list(topology.component_hosts.get(hop.source, ())) + list(topology.component_hosts.get(hop.destination, ()))
+        hosts = chain(topology.component_hosts.get(hop.source, ()), topology.component_hosts.get(hop.destination, ()))
         if not _feature_on(topology, hop.feature, hosts):
             result["status"] = "off"
         else:
@@ -603,8 +766,8 @@ def _hop_result(topology, number: int, hop, alternatives: list[list[PortRange]],
 
 def _not_applicable_reason(topology, journey: Journey, absent: list[str]) -> str | None:
     """Why the journey does not apply to the deployment (its feature is off, a component is absent), or None."""
-    journey_hosts = {host for hop in journey.hops for component in (hop.source, hop.destination)
-                     for host in topology.component_hosts.get(component, ())}
+    journey_hosts = (host for hop in journey.hops for component in (hop.source, hop.destination)
+                     for host in topology.component_hosts.get(component, ()))
     if journey.feature and not _feature_on(topology, journey.feature, journey_hosts):
         return f"feature {journey.feature} is off"
     if absent:
@@ -612,17 +775,15 @@ def _not_applicable_reason(topology, journey: Journey, absent: list[str]) -> str
     return None
 
 
-def _check_hops(ends: _Ends, plans, hop_results: list[tuple[dict, list]], devices) -> list[str]:
+def _check_hops(ends: _Ends, hop_results: list[tuple[dict, list]], devices) -> list[str]:
     """Check every hop that is not off (missing, open or unchecked); return the hosts taking part, sorted."""
-    topology = ends.topology
     taking_part: set[str] = set()
     for result, alternatives in hop_results:
         if result["status"] == "off":
             continue
-        checked_hosts = [host for host in topology.component_hosts.get(result["from"], ()) if host in plans]
-        checked_hosts += [host for host in topology.component_hosts.get(result["to"], ()) if host in plans]
+        checked_hosts = ends.planned(result["from"]) + ends.planned(result["to"])
         taking_part.update(checked_hosts)
-        missing = _check_hop(ends, plans, result, alternatives, devices)
+        missing = _check_hop(ends, result, alternatives, devices)
         result["missing"] = missing
         if missing:
             result["status"] = "missing"

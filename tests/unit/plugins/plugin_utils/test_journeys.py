@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import copy
 import io
+import ipaddress
 import json
+import random
 
 import pytest
+from netaddr import IPSet
 from openpyxl import load_workbook
 
 from ansible_collections.vdi.firewall.plugins.plugin_utils._catalog import PRODUCTS, build_catalog, load_catalog
 from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
+from ansible_collections.vdi.firewall.plugins.plugin_utils import _journeys as journeys_module
 from ansible_collections.vdi.firewall.plugins.plugin_utils._journeys import (
     BROKEN,
     COMPLETE,
@@ -324,6 +328,85 @@ def test_a_hop_between_components_of_one_host_is_loopback():
     hosts = [HostInput("all1", groups=("broker", "vda"), product="citrix", ansible_host="10.0.5.1")]
     registration = check(hosts=hosts, endpoints={"user_device": ["192.0.2.0/24"]})["registration"]
     assert registration["status"] == COMPLETE
+
+
+def test_a_peer_host_leaves_its_own_addresses_out_and_ipv6_addresses_are_named():
+    hosts = site() + [HostInput("both1", groups=("broker", "vda"), product="citrix", address=["10.0.3.12", "fd00::3:12"])]
+    registration = check([item for item in FLOWS if item["id"] != "f_vda_ddc"], hosts=hosts)["registration"]
+    assert registration["reason"] == ("hop 1 citrix_vda -> citrix_delivery_controller tcp/80: not open at the source host "
+                                      "both1 (outbound); destination host ddc1, ddc2, both1 (inbound)")
+    every_vda = ["10.0.3.10/31", "10.0.3.12/32", "fd00::3:11/128", "fd00::3:12/128"]
+    assert registration["hops"][0]["missing"] == [
+        # the VDAs have no outbound rule left (their egress is not restricted); both1 is a controller too
+        {"end": SOURCE_END, "host": "both1", "ports": ["80"], "addresses": ["10.0.1.11/32", "10.0.1.12/32"]},
+        {"end": DESTINATION_END, "host": "ddc1", "ports": ["80"], "addresses": every_vda},
+        {"end": DESTINATION_END, "host": "ddc2", "ports": ["80"], "addresses": every_vda},
+        {"end": DESTINATION_END, "host": "both1", "ports": ["80"], "addresses": ["10.0.3.10/31", "fd00::3:11/128"]}]
+
+    def ipv4_only(plans):
+        plans["ddc1"]["rules"] = [dict(rule, remote_addresses=[item for item in rule["remote_addresses"] if ":" not in item])
+                                  for rule in plans["ddc1"]["rules"]]
+        return plans
+
+    hops = check(plans=ipv4_only)["registration"]["hops"]
+    assert hops[0]["missing"] == [{"end": DESTINATION_END, "host": "ddc1", "ports": ["80"], "addresses": ["fd00::3:11/128"]}]
+    assert hops[1]["missing"] == [{"end": SOURCE_END, "host": "ddc1", "ports": ["80"], "addresses": ["fd00::3:11/128"]}]
+
+
+def test_missing_ports_are_the_pieces_no_rule_covers_and_a_portless_hop_needs_a_rule_of_its_protocol():
+    data = journeys_data()
+    data["journeys"][1]["hops"] = [hop("citrix_vda", "citrix_delivery_controller", "tcp", ["75-90", 443]),
+                                   hop("citrix_vda", "citrix_delivery_controller", "icmp", None)]
+    flows = FLOWS + [flow("f_vda_ddc_more", "citrix_vda", "citrix_delivery_controller", ["tcp"], ["82-84", 88])]
+    hops = check(flows, data=data)["registration"]["hops"]
+    assert {tuple(item["ports"]) for item in hops[0]["missing"]} == {("75-79", "81", "85-87", "89-90", "443")}
+    assert [item["host"] for item in hops[1]["missing"]] == ["vda1", "vda2", "ddc1", "ddc2"]
+    assert hops[1]["missing"][2] == {"end": DESTINATION_END, "host": "ddc1", "ports": [],
+                                     "addresses": ["10.0.3.10/31", "fd00::3:11/128"]}
+
+
+def test_the_address_arithmetic_gives_the_cidrs_netaddr_gives():
+    rng = random.Random(5)
+
+    def cidrs() -> list[str]:
+        texts = []
+        for _ in range(rng.randint(0, 6)):
+            base, bits = rng.choice([(int(ipaddress.ip_address("10.0.0.0")), 32),
+                                     (int(ipaddress.ip_address("2001:db8::")), 128),
+                                     (int(ipaddress.ip_address("::ffff:10.0.0.0")), 128),  # IPv4-mapped
+                                     (int(ipaddress.ip_address("::10.0.0.0")), 128)])  # IPv4-compatible
+            prefix = rng.randint(bits - 12, bits)
+            value = (base + rng.randrange(1 << 12)) >> (bits - prefix) << (bits - prefix)
+            texts.append(str(ipaddress.ip_network((value, prefix))))
+        return texts
+
+    ends = journeys_module._Ends(None, {})
+    for _ in range(300):
+        have, less, more = cidrs(), cidrs(), cidrs()
+        ours = [ends.addresses(texts, "test") for texts in (have, less, more)]
+        missing = journeys_module._left_out(ours[0], ours[1:])
+        assert journeys_module._cidr_texts(missing) == [str(item) for item in (IPSet(have) - IPSet(less) - IPSet(more)).iter_cidrs()]
+        union = journeys_module._union(ours)
+        assert journeys_module._cidr_texts(union) == [str(item) for item in (IPSet(have) | IPSet(less) | IPSet(more)).iter_cidrs()]
+
+
+def test_hosts_with_the_same_rules_are_worked_out_once(monkeypatch):
+    worked_out = []
+
+    def counted(*args):
+        worked_out.append(args[1])
+        return missing_pieces(*args)
+
+    missing_pieces = journeys_module._missing_pieces
+    monkeypatch.setattr(journeys_module, "_missing_pieces", counted)
+    vdas = [HostInput(f"vda{number}", groups=("vda",), product="citrix", ansible_host=f"10.0.4.{number}")
+            for number in range(1, 41)]
+    results = check([item for item in FLOWS if item["id"] != "f_ica"], hosts=site()[:3] + vdas)
+    few = len(worked_out)
+    worked_out.clear()
+    assert check([item for item in FLOWS if item["id"] != "f_ica"], hosts=site()[:3] + vdas[:2]).keys() == results.keys()
+    assert len(worked_out) == few
+    assert [item["host"] for item in results["internal_user"]["hops"][2]["missing"]] == [host.name for host in vdas]
 
 
 def test_hosts_outside_the_plans_are_not_checked():
