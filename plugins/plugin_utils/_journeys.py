@@ -836,11 +836,19 @@ def journeys_by_host(results: list[dict]) -> dict[str, list[dict]]:
                 if miss.get("host"):
                     missing.setdefault(miss["host"], []).append(
                         {"hop": hop["hop"], "end": miss["end"], "ports": miss["ports"], "addresses": miss["addresses"]})
+        # hosts at the same hops with nothing missing of their own share one entry (the files encode it once)
+        shared: dict[tuple, dict] = {}
         for host in item["hosts"]:
-            entry = {"id": item["id"], "title": item["title"], "status": item["status"], "hops": hops.get(host, [])}
-            if item["status"] == BROKEN:
-                entry["reason"] = item["reason"]
-                entry["missing_here"] = missing.get(host, [])
+            here = missing.get(host, [])
+            key = tuple(hops.get(host, ()))
+            entry = None if here else shared.get(key)
+            if entry is None:
+                entry = {"id": item["id"], "title": item["title"], "status": item["status"], "hops": list(key)}
+                if item["status"] == BROKEN:
+                    entry["reason"] = item["reason"]
+                    entry["missing_here"] = here
+                if not here:
+                    shared[key] = entry
             listed.setdefault(host, []).append(entry)
     return listed
 
