@@ -82,7 +82,7 @@ def device_results(task_vars: dict, catalog, topology, flow_rows: list[dict], na
              for host, addresses in topology.host_addresses.items() if host in hostvars}
     references, descriptions = acl.catalog_texts(catalog)
     return acl.build_device_acls([device_input(name, hostvars[name]) for name in names], flow_rows, hosts, options,
-                             references, descriptions)
+                                 references, descriptions)
 
 
 # what a deployment flow row carries to the ACL builder (build_device_acls)

@@ -597,8 +597,8 @@ class _Ends:
     def _peer(self, component: str) -> tuple[frozenset, tuple]:
         known = self.peers.get(component)
         if known is None:
-            known = self.peers[component] = (frozenset(self.topology.component_hosts.get(component, ())),
-                                              self.addresses(self.topology.peer_cidrs(component), component))
+            members = frozenset(self.topology.component_hosts.get(component, ()))
+            known = self.peers[component] = (members, self.addresses(self.topology.peer_cidrs(component), component))
         return known
 
     def _pieces(self, key: tuple) -> list:

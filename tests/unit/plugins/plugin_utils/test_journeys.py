@@ -370,7 +370,7 @@ def test_the_address_arithmetic_gives_the_cidrs_netaddr_gives():
 
     def cidrs() -> list[str]:
         texts = []
-        for _ in range(rng.randint(0, 6)):
+        for _number in range(rng.randint(0, 6)):
             base, bits = rng.choice([(int(ipaddress.ip_address("10.0.0.0")), 32),
                                      (int(ipaddress.ip_address("2001:db8::")), 128),
                                      (int(ipaddress.ip_address("::ffff:10.0.0.0")), 128),  # IPv4-mapped
@@ -381,7 +381,7 @@ def test_the_address_arithmetic_gives_the_cidrs_netaddr_gives():
         return texts
 
     ends = journeys_module._Ends(None, {})
-    for _ in range(300):
+    for _number in range(300):
         have, less, more = cidrs(), cidrs(), cidrs()
         ours = [ends.addresses(texts, "test") for texts in (have, less, more)]
         missing = journeys_module._left_out(ours[0], ours[1:])
