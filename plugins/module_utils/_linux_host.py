@@ -9,6 +9,7 @@ Internal to vdi.firewall, not a public interface: it may change in any release.
   fallbacks as the vdi.firewall.management_entries filter.
 - The state of systemd units (`systemctl show`): whether firewalld runs and is enabled, whether
   nftables.service is enabled and which ruleset it loads at boot.
+- Lines of that ruleset, added and removed as ansible.builtin.lineinfile does.
 
 Pure Python, no Ansible imports: modules call it on the target, tests call it directly.
 """
@@ -136,6 +137,28 @@ def has_line(text: str | None, line: str) -> bool:
     if text is None:
         return False
     return any(current.rstrip("\r") == line for current in text.split("\n"))
+
+
+def _chunks(text: str) -> list[str]:
+    """The lines of `text` with their line ends, split on newlines only, as lineinfile reads a file."""
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def with_line(text: str, line: str) -> str | None:
+    """`text` with `line` added at its end, as lineinfile adds a missing line; None when it has it already."""
+    if has_line(text, line):
+        return None
+    if text and not text.endswith(("\n", "\r")):
+        text += "\n"
+    return f"{text}{line}\n"
+
+
+def without_line(text: str | None, line: str) -> str | None:
+    """`text` without the lines that are `line`, as lineinfile removes them; None when it has none."""
+    if not has_line(text, line):
+        return None
+    return "".join(chunk for chunk in _chunks(text or "") if chunk.rstrip("\r\n") != line)
 
 
 def read_units(module: Any, units: list[str]) -> dict[str, dict[str, str]] | None:

@@ -22,7 +22,7 @@ description:
   - Idempotent. After loading, the module records a digest of the table as the kernel lists it at
     the end of O(path). A later run changes nothing when O(path) holds the same ruleset and the live
     table still has that digest; a table changed by hand, or missing (not loaded after a reboot), is
-    loaded again.
+    loaded again. Such a run loads nothing, so it does not check the ruleset with C(nft -c) again.
   - A ruleset that C(nft -c) rejects is never loaded - the previous table and O(path) stay as they
     were. The kernel applies the load as one transaction, so it also applies whole or not at all.
 extends_documentation_fragment:
@@ -39,7 +39,22 @@ options:
     description:
       - Also tell whether the ruleset is loaded at boot, as RV(boot) - whether C(nftables.service) is
         enabled, which ruleset it loads (the file after C(-f) in its C(ExecStart)) and whether that
-        file includes O(path). Read only; the P(vdi.firewall.nftables#role) role acts on it.
+        file includes O(path). Read only; O(load_at_boot) acts on it.
+    type: bool
+    default: false
+  load_at_boot:
+    description:
+      - Also make the ruleset load at boot, in the same run, and return RV(boot) as O(boot_status) does.
+      - With O(state=present), adds the line C(include "PATH") for O(path) at the end of the ruleset
+        that C(nftables.service) loads (the file after C(-f) in its C(ExecStart)) when that file lacks
+        it, as M(ansible.builtin.lineinfile) would, and enables C(nftables.service) when it is not
+        enabled, as M(ansible.builtin.systemd_service) with C(enabled=true) would. With
+        O(state=absent), removes that line. RV(boot_changes) tells what changed.
+      - Fails, nothing applied, when the ruleset that C(nftables.service) loads does not exist or
+        cannot be read. Does nothing for the boot when systemd cannot tell which ruleset
+        C(nftables.service) loads (no C(systemctl), no such unit, no C(-f) in its C(ExecStart)) -
+        RV(boot) then has no C(ruleset), and the caller decides (the P(vdi.firewall.nftables#role)
+        role then uses its platform's file).
     type: bool
     default: false
   restrict_outbound:
@@ -54,7 +69,7 @@ options:
     description:
       - Where the ruleset is persisted. Include it from the ruleset that C(nftables.service) loads at
         boot (C(/etc/nftables.conf) on Debian and Ubuntu, C(/etc/sysconfig/nftables.conf) on RHEL);
-        the P(vdi.firewall.nftables#role) role does that.
+        O(load_at_boot) does that.
       - Its directory is created when missing.
     type: path
     default: /etc/nftables.d/vdi_firewall.nft
@@ -82,9 +97,16 @@ EXAMPLES = r"""
         port: 22
         remote_addresses: ["192.0.2.10/32"]
 
-- name: Remove the table and its file
+- name: Apply the host's rules and load them at boot (the include, nftables.service enabled)
+  vdi.firewall.nftables_rules:
+    rules: "{{ vdi_firewall_rules }}"
+    management_controller: {port: 22}
+    load_at_boot: true
+
+- name: Remove the table, its file and its include from the boot ruleset
   vdi.firewall.nftables_rules:
     state: absent
+    load_at_boot: true
 """
 
 RETURN = r"""
@@ -130,9 +152,19 @@ boot:
       is enabled, in a state that systemd_service with C(enabled=true) leaves as it is; null when
       systemd could not be asked), C(ruleset) (the file C(nftables.service) loads, null when unknown)
       and C(included) (whether that file has the line C(include "PATH") for O(path)).
-  returned: when O(boot_status) is true and the rules are valid
+  returned: when O(boot_status) or O(load_at_boot) is true and the rules are valid
   type: dict
   sample: {enabled: true, ruleset: /etc/nftables.conf, included: true}
+boot_changes:
+  description:
+    - What the run changed (or would, in check mode) so that the ruleset is loaded at boot -
+      V(include) (the include line added to the boot ruleset, or removed for O(state=absent)) and
+      V(enable) (C(nftables.service) enabled). Empty when nothing was needed, or when the boot
+      ruleset is unknown (RV(boot) has no C(ruleset)).
+  returned: when O(load_at_boot) is true and the rules are valid
+  type: list
+  elements: str
+  sample: [include, enable]
 unavailable:
   description: V(nft) when the module failed because the C(nft) command is missing.
   returned: on that failure
@@ -151,6 +183,8 @@ from ansible_collections.vdi.firewall.plugins.module_utils._linux_host import (
     has_line,
     read_units,
     unit_state,
+    with_line,
+    without_line,
 )
 from ansible_collections.vdi.firewall.plugins.module_utils._linux_rules import (
     RuleError,
@@ -179,11 +213,12 @@ def _read(path):
         return None
 
 
-def _read_if_readable(path):
-    """A file's text, or None when it cannot be read (the caller then acts as if the line were missing)."""
+def _read_boot_ruleset(path):
+    """The boot ruleset's text, its bytes kept as they are, or None when it cannot be read."""
     try:
-        return _read(path)
-    except (OSError, UnicodeDecodeError):
+        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+            return handle.read()
+    except OSError:
         return None
 
 
@@ -204,8 +239,9 @@ def _write(module, path, content):
     if not os.path.isdir(directory):
         os.makedirs(directory, mode=0o755)
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".vdi_firewall.")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+    with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape", newline="") as stream:
         stream.write(content)
+    # A file that exists keeps its mode and owner (atomic_move copies them).
     os.chmod(temporary, 0o644)
     module.atomic_move(temporary, path)
 
@@ -213,7 +249,7 @@ def _write(module, path, content):
 def _refuse_beside_firewalld(module):
     """The units firewalld and nftables (read when asked for), failing when firewalld runs and that is refused."""
     units = None
-    if module.params["fail_beside_firewalld"] or module.params["boot_status"]:
+    if module.params["fail_beside_firewalld"] or module.params["boot_status"] or module.params["load_at_boot"]:
         units = read_units(module, [FIREWALLD, NFTABLES])
     if module.params["fail_beside_firewalld"] and unit_state((units or {}).get(FIREWALLD))["active"]:
         module.fail_json(
@@ -238,17 +274,50 @@ def _normalized(module, present):
 
 
 def _boot_status(module, units, path):
-    """Whether the ruleset is loaded at boot, for the caller to act on (read before any change)."""
-    extra = {}
-    if module.params["boot_status"]:
+    """(extra, text): whether the ruleset is loaded at boot (read before any change), and the boot ruleset's text."""
+    extra, text = {}, None
+    if module.params["boot_status"] or module.params["load_at_boot"]:
         service = (units or {}).get(NFTABLES)
         boot_ruleset = exec_start_file(service)
+        text = _read_boot_ruleset(boot_ruleset) if boot_ruleset else None
         extra["boot"] = {
             "enabled": unit_state(service if units is not None else None)["enabled"],
             "ruleset": boot_ruleset,
-            "included": bool(boot_ruleset) and has_line(_read_if_readable(boot_ruleset), f'include "{path}"'),
+            "included": bool(boot_ruleset) and has_line(text, f'include "{path}"'),
         }
-    return extra
+    return extra, text
+
+
+def _boot_plan(module, extra, text, path, present):
+    """(boot ruleset, its new text or None, enable): what load_at_boot changes; nothing when the ruleset is unknown."""
+    boot = extra.get("boot") or {}
+    boot_ruleset = boot.get("ruleset")
+    if not module.params["load_at_boot"] or not boot_ruleset:
+        return None, None, False
+    line = f'include "{path}"'
+    if not present:
+        return boot_ruleset, without_line(text, line), False
+    if text is None:
+        module.fail_json(
+            msg=f"{PREFIX}: {boot_ruleset}, the ruleset nftables.service loads at boot, does not exist or "
+            "cannot be read, so the table's ruleset cannot be included from it; nothing was applied",
+            **extra,
+        )
+    return boot_ruleset, with_line(text, line), boot["enabled"] is not True
+
+
+def _load_at_boot(module, boot_ruleset, boot_text, enable, result):
+    """Write the boot ruleset's new text and enable nftables.service, as planned (after the table is applied)."""
+    if boot_text is not None:
+        _write(module, os.path.realpath(boot_ruleset), boot_text)
+    if enable:
+        rc, out, err = module.run_command([module.get_bin_path("systemctl", required=True), "enable", NFTABLES])
+        if rc != 0:
+            module.fail_json(
+                msg=f"{PREFIX}: systemctl could not enable {NFTABLES}: {(out + err).strip()}; the table is "
+                "applied, but it is not loaded at boot",
+                **result,
+            )
 
 
 def _nft(module, extra):
@@ -279,6 +348,15 @@ def _file_diff(path, file_ruleset, live_matched, ruleset):
     if file_ruleset is not None and not live_matched:
         before = "# the live table differs from this file (changed by hand, or not loaded)\n" + before
     return {"before": before, "after": ruleset, "before_header": path, "after_header": path}
+
+
+def _diff(path, file_ruleset, live_matched, ruleset, boot):
+    """The diff of the owned file, then (a list of two) that of the boot ruleset when it changes."""
+    diff = _file_diff(path, file_ruleset, live_matched, ruleset)
+    boot_ruleset, boot_before, boot_after = boot
+    if boot_after is None:
+        return diff
+    return [diff, {"before": boot_before or "", "after": boot_after, "before_header": boot_ruleset, "after_header": boot_ruleset}]
 
 
 def _check_ruleset(module, nft, ruleset, result):
@@ -327,6 +405,7 @@ def main():
             },
             "fail_beside_firewalld": {"type": "bool", "default": False},
             "boot_status": {"type": "bool", "default": False},
+            "load_at_boot": {"type": "bool", "default": False},
             "path": {"type": "path", "default": "/etc/nftables.d/vdi_firewall.nft"},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
@@ -339,11 +418,14 @@ def main():
     rules, management, entries = _normalized(module, present)
     ignored = [rule.name for rule in rules if rule.direction == "out" and not restrict_outbound]
     ruleset = render_ruleset(rules, management, restrict_outbound) if present else ""
-    extra = _boot_status(module, units, path)
+    extra, boot_text = _boot_status(module, units, path)
     nft = _nft(module, extra)
+    boot_ruleset, boot_after, enable = _boot_plan(module, extra, boot_text, path, present)
+    if module.params["load_at_boot"]:
+        extra["boot_changes"] = ["include"] * (boot_after is not None) + ["enable"] * enable
     file_ruleset, listing, live_matched, changed = _compare(module, nft, path, present, ruleset)
     result = {
-        "changed": changed,
+        "changed": changed or bool(extra.get("boot_changes")),
         "ruleset": ruleset,
         "path": path,
         "loaded": changed and present,
@@ -353,12 +435,15 @@ def main():
         **extra,
     }
     if module._diff:
-        result["diff"] = _file_diff(path, file_ruleset, live_matched, ruleset)
-    if present:
+        result["diff"] = _diff(path, file_ruleset, live_matched, ruleset, (boot_ruleset, boot_text, boot_after))
+    # A ruleset that is loaded and persisted as it is needs no check: it changes nothing.
+    if present and changed:
         _check_ruleset(module, nft, ruleset, result)
-    if not changed or module.check_mode:
+    if not result["changed"] or module.check_mode:
         module.exit_json(**result)
-    _apply(module, nft, path, present, ruleset, listing, result)
+    if changed:
+        _apply(module, nft, path, present, ruleset, listing, result)
+    _load_at_boot(module, boot_ruleset, boot_after, enable, result)
     module.exit_json(**result)
 
 

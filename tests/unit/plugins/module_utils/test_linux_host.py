@@ -14,6 +14,8 @@ from ansible_collections.vdi.firewall.plugins.module_utils._linux_host import (
     read_units,
     show_command,
     unit_state,
+    with_line,
+    without_line,
 )
 from ansible_collections.vdi.firewall.plugins.module_utils._linux_rules import RuleError
 from ansible_collections.vdi.firewall.plugins.module_utils._errors import VdiFirewallError
@@ -115,6 +117,39 @@ def test_lines_compare_as_lineinfile_does():
     assert not has_line(f"# {line}\n", line)
     assert not has_line(f"{line} \n", line)
     assert not has_line(None, line)
+
+
+@pytest.mark.parametrize(
+    ("text", "after"),
+    [
+        ("", "LINE\n"),
+        ("flush ruleset\n", "flush ruleset\nLINE\n"),
+        ("flush ruleset", "flush ruleset\nLINE\n"),
+        ("flush ruleset\r", "flush ruleset\rLINE\n"),
+        ("a\r\nb\r\n", "a\r\nb\r\nLINE\n"),
+        ("# LINE\n", "# LINE\nLINE\n"),
+        ("a\x0bLINE\n", "a\x0bLINE\nLINE\n"),
+        ("x\nLINE\ny\n", None),
+        ("x\nLINE\r\n", None),
+    ],
+)
+def test_a_missing_line_is_added_at_the_end_as_lineinfile_adds_it(text, after):
+    assert with_line(text, "LINE") == after
+
+
+@pytest.mark.parametrize(
+    ("text", "after"),
+    [
+        ("x\nLINE\ny\nLINE", "x\ny\n"),
+        ("LINE\r\nx\n", "x\n"),
+        ("LINE\n", ""),
+        ("x\n# LINE\nLINE \n", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_every_copy_of_the_line_is_removed_as_lineinfile_removes_them(text, after):
+    assert without_line(text, "LINE") == after
 
 
 class FakeModule:
