@@ -12,8 +12,8 @@ short_description: Apply a host's rule set as one owned nftables table, atomical
 version_added: 1.0.0
 description:
   - Renders a whole rule list (as the planner of this collection produces it) as the nftables table
-    C(inet vdi_firewall), checks it with C(nft -c), loads it with C(nft -f) in one transaction that
-    deletes and recreates the table, and persists it in O(path).
+    C(inet vdi_firewall), loads it with C(nft -f) in one transaction that deletes and recreates the
+    table (in check mode, checks it with C(nft -c)), and persists it in O(path).
   - Other tables are never touched. The table's C(input) chain drops by default and accepts
     established and related traffic, loopback, IPv6 neighbour discovery, the O(management) entries
     and the inbound rules. Its C(output) chain accepts everything unless O(restrict_outbound) is true.
@@ -22,9 +22,10 @@ description:
   - Idempotent. After loading, the module records a digest of the table as the kernel lists it at
     the end of O(path). A later run changes nothing when O(path) holds the same ruleset and the live
     table still has that digest; a table changed by hand, or missing (not loaded after a reboot), is
-    loaded again. Such a run loads nothing, so it does not check the ruleset with C(nft -c) again.
-  - A ruleset that C(nft -c) rejects is never loaded - the previous table and O(path) stay as they
-    were. The kernel applies the load as one transaction, so it also applies whole or not at all.
+    loaded again.
+  - A ruleset that nft rejects is never loaded - the previous table and O(path) stay as they were.
+    The kernel applies the load as one transaction, so it applies whole or not at all; check mode
+    checks the ruleset with C(nft -c), so that it fails where a real run would.
 extends_documentation_fragment:
   - vdi.firewall.linux_rules
   - vdi.firewall.nftables_table
@@ -359,9 +360,13 @@ def _diff(path, file_ruleset, live_matched, ruleset, boot):
     return [diff, {"before": boot_before or "", "after": boot_after, "before_header": boot_ruleset, "after_header": boot_ruleset}]
 
 
-def _check_ruleset(module, nft, ruleset, result):
-    """Fail, nothing applied, when nft rejects the ruleset (in check mode too, so that it fails where a real run would)."""
-    rc, _out, err = module.run_command([nft, "-c", "-f", "-"], data=ruleset, binary_data=True)
+def _load_ruleset(module, nft, ruleset, result, check):
+    """Load the ruleset (only check it, with check), failing, nothing applied, when nft rejects it.
+
+    Check mode checks it with `nft -c`, so that it fails where a real run would. A real run loads it
+    at once: `nft -f` applies the file as one transaction, so a ruleset it rejects changes nothing.
+    """
+    rc, _out, err = module.run_command([nft, *(["-c"] if check else []), "-f", "-"], data=ruleset, binary_data=True)
     if rc != 0:
         result.update(changed=False, loaded=False)
         module.fail_json(
@@ -374,10 +379,7 @@ def _check_ruleset(module, nft, ruleset, result):
 def _apply(module, nft, path, present, ruleset, listing, result):
     """Load the ruleset and persist it with the live table's digest, or delete the table and its file."""
     if present:
-        rc, _out, err = module.run_command([nft, "-f", "-"], data=ruleset, binary_data=True)
-        if rc != 0:
-            result.update(changed=False, loaded=False)
-            module.fail_json(msg=f"{PREFIX}: nft failed to load the ruleset: {err.strip()}; the previous table is unchanged", **result)
+        _load_ruleset(module, nft, ruleset, result, check=False)
         listing = _live_table(module, nft) or ""
         _write(module, path, persisted(ruleset, live_digest(listing)))
     else:
@@ -437,8 +439,8 @@ def main():
     if module._diff:
         result["diff"] = _diff(path, file_ruleset, live_matched, ruleset, (boot_ruleset, boot_text, boot_after))
     # A ruleset that is loaded and persisted as it is needs no check: it changes nothing.
-    if present and changed:
-        _check_ruleset(module, nft, ruleset, result)
+    if present and changed and module.check_mode:
+        _load_ruleset(module, nft, ruleset, result, check=True)
     if not result["changed"] or module.check_mode:
         module.exit_json(**result)
     if changed:
