@@ -438,7 +438,7 @@ def main():
     }
     if module._diff:
         result["diff"] = _diff(path, file_ruleset, live_matched, ruleset, (boot_ruleset, boot_text, boot_after))
-    # A ruleset that is loaded and persisted as it is needs no check: it changes nothing.
+    # Check mode checks what a real run would load; a ruleset loaded and persisted as it is loads nothing.
     if present and changed and module.check_mode:
         _load_ruleset(module, nft, ruleset, result, check=True)
     if not result["changed"] or module.check_mode:
