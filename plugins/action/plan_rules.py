@@ -53,9 +53,9 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import
 )
 from ansible_collections.vdi.firewall.plugins.plugin_utils._summaries import plan_summary
 from ansible_collections.vdi.firewall.plugins.plugin_utils._variables import unknown_variables, variable_notices
+from ansible_collections.vdi.firewall.plugins.plugin_utils._verify import all_probe_targets
 
 display = Display()
-from ansible_collections.vdi.firewall.plugins.plugin_utils._verify import all_probe_targets
 
 
 class ActionModule(VdiActionBase):
