@@ -135,6 +135,32 @@ def test_a_failed_staging_write_changes_nothing(tmp_path, monkeypatch):
     assert not [path for path in tmp_path.iterdir() if path.name.startswith(".vdi_firewall-")]
 
 
+def test_many_files_are_staged_by_threads_and_written_whole(tmp_path):
+    files = {f"hosts/h{number}.json": f"{{\"n\": {number}}}\n" for number in range(outputs.STAGING_BATCH * 5 + 3)}
+    files["flows.csv"] = "flows\n"
+    assert write_outputs(str(tmp_path), files)["written"] == sorted(files)
+    assert {str(path.relative_to(tmp_path)): path.read_text() for path in tmp_path.rglob("*") if path.is_file()} == files
+    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".vdi_firewall-")]
+
+
+def test_a_failed_write_in_one_staging_thread_changes_nothing(tmp_path, monkeypatch):
+    old = {f"hosts/h{number}.json": "old\n" for number in range(outputs.STAGING_BATCH * 4)}
+    write_outputs(str(tmp_path), old)
+    real_open = open
+
+    def full_disk(path, mode="r", *args, **kwargs):
+        if "w" in mode and str(path).endswith("/new201"):
+            raise OSError(28, "No space left on device")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", full_disk)
+    with pytest.raises(VdiFirewallError, match="No space left on device; nothing was changed"):
+        write_outputs(str(tmp_path), {name: "new\n" for name in old})
+    monkeypatch.setattr("builtins.open", real_open)
+    assert {path.read_text() for path in (tmp_path / "hosts").iterdir()} == {"old\n"}
+    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".vdi_firewall-")]
+
+
 def test_a_file_where_a_folder_is_needed_fails_before_anything_is_written(tmp_path):
     (tmp_path / "flows.csv").write_text("old\n")
     (tmp_path / "hosts").write_text("a file, not a folder")
