@@ -11,13 +11,15 @@ making up the rest) is given to
     ansible-playbook -i INV playbooks/plan.yml -e vdi_firewall_output_dir=TMP
 
 the second as a user runs it, writing every output file into an empty directory. Beside them, the floor
-of any playbook that plans from the inventory: one run_once task over `hosts: all` that reads one
-variable of every host (Ansible works out each host's variables to do so) and does nothing else. The two run one after
-the other, --repeat times, and the fastest run of each counts (the machine's other load only ever adds).
-The table gives both times, their ratio, the floor's time and its ratio to ansible-inventory, each one's milliseconds per host, the milliseconds each adds
-per host from the size before (the cost per host once the fixed costs are paid: flat when it stays the
-same), the megabytes written, and how long the file system took to create the same files (as many, as
-large, in an empty directory beside them: the part of the plan's time that is the disk's, not the plan's).
+of any playbook that plans from the inventory: the plan playbook's shape (a play over `hosts: all` whose
+first batch is one host, one run_once task, then the end of the play) with a task that reads one variable
+of every host (Ansible works out each host's variables to do so) and does nothing else. The commands run
+one after the other, --repeat times, and the fastest run of each counts (the machine's other load only
+ever adds). The table gives the times, the plan's and the floor's ratio to ansible-inventory, each one's
+milliseconds per host, the milliseconds each adds per host from the size before (the cost per host once
+the fixed costs are paid: flat when it stays the same), the megabytes written, how long the collection's
+writer takes to write the same files into an empty directory beside them (the part of the plan's time
+that is the disk's, not the plan's), and the plan's ratio without that part.
 Then the planner alone, in process (build_topology and plan_hosts, then the per-host files' encoding).
 Nothing is asserted.
 """
@@ -46,6 +48,7 @@ from ansible_collections.vdi.firewall.plugins.plugin_utils._planner import (  # 
     plan_hosts,
     summarise,
 )
+from ansible_collections.vdi.firewall.plugins.plugin_utils._outputs import write_outputs  # noqa: E402
 from ansible_collections.vdi.firewall.plugins.plugin_utils._reports.files import plan_files  # noqa: E402
 
 SIZES = "500,1000,2000,5000,10000"
@@ -80,12 +83,16 @@ FLOOR_PLAYBOOK = """\
 - name: Read every host's variables once, and nothing else
   hosts: all
   gather_facts: false
+  serial: 1
   tasks:
     - name: One variable of every host
       ansible.builtin.debug:
-        msg: "{{ groups['all'] | map('extract', hostvars, 'inventory_hostname') | list | length }} hosts read"
+        msg: "{{ ansible_play_hosts_all | map('extract', hostvars, 'inventory_hostname') | list | length }} hosts read"
       run_once: true
       delegate_to: localhost
+
+    - name: End the play
+      ansible.builtin.meta: end_play
 """
 
 
@@ -109,15 +116,13 @@ def _megabytes(directory: Path) -> float:
 
 
 def _creation_seconds(directory: Path, scratch: Path) -> float:
-    """Seconds the file system takes to create copies of the files under directory in a new directory."""
-    contents = [path.read_bytes() for path in directory.rglob("*") if path.is_file()]
-    copies = Path(tempfile.mkdtemp(prefix="files-", dir=scratch))
+    """Seconds the collection's writer takes to write copies of the files under directory into a new directory."""
+    files = {str(path.relative_to(directory)): path.read_bytes() for path in directory.rglob("*") if path.is_file()}
+    copies = Path(tempfile.mkdtemp(prefix="files-", dir=scratch)) / "out"
     start = time.perf_counter()
-    for number, content in enumerate(contents):
-        with open(copies / f"file{number}", "wb") as handle:
-            handle.write(content)
+    write_outputs(str(copies), files)
     elapsed = time.perf_counter() - start
-    shutil.rmtree(copies)
+    shutil.rmtree(copies.parent)
     return elapsed
 
 
@@ -145,7 +150,7 @@ def side_by_side(count: int, repeat: int, scratch: Path) -> dict:
 def print_table(rows: list[dict]) -> None:
     print(f"{'hosts':>6}  {'inventory s':>11}  {'plan s':>7}  {'ratio':>5}  {'floor s':>7}  {'floor ratio':>11}  "
           f"{'inventory ms/host':>17}  {'plan ms/host':>12}  {'added ms/host inv | plan':>24}  {'MB written':>10}  "
-          f"{'files s':>7}")
+          f"{'files s':>7}  {'ratio without files':>19}")
     previous = None
     for row in rows:
         added = ""
@@ -156,7 +161,8 @@ def print_table(rows: list[dict]) -> None:
         print(f"{row['hosts']:>6}  {row['inventory']:>11.2f}  {row['plan']:>7.2f}  "
               f"{row['plan'] / row['inventory']:>5.2f}  {row['floor']:>7.2f}  {row['floor'] / row['inventory']:>11.2f}  "
               f"{row['inventory'] / row['hosts'] * 1000:>17.3f}  "
-              f"{row['plan'] / row['hosts'] * 1000:>12.3f}  {added:>24}  {row['written']:>10.1f}  {row['files']:>7.2f}")
+              f"{row['plan'] / row['hosts'] * 1000:>12.3f}  {added:>24}  {row['written']:>10.1f}  {row['files']:>7.2f}  "
+              f"{(row['plan'] - row['files']) / row['inventory']:>19.2f}")
         previous = row
 
 
